@@ -1,0 +1,3 @@
+module github.com/parleychat/parley
+
+go 1.26.8
