@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/core"
+	"github.com/parleychat/parley/model"
+	"github.com/parleychat/parley/restapi"
+	"github.com/parleychat/parley/store/embedded"
+)
+
+// serveConfig is everything `parley serve` can be told.
+type serveConfig struct {
+	Listen     string
+	DataDir    string
+	AccountSID string
+	AuthToken  string
+	PublicURL  string
+	SecretKey  string
+	LogLevel   string
+	LogFormat  string
+	MaxBody    int64
+}
+
+// env returns the environment variable's value, or def when it is unset.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// serveFlags declares serve's flags on fs, each defaulting to its PARLEY_*
+// environment variable when set.
+func serveFlags(fs *flag.FlagSet, c *serveConfig) {
+	fs.StringVar(&c.Listen, "listen", env("PARLEY_LISTEN", "127.0.0.1:8080"), "`address` of the REST API (env PARLEY_LISTEN)")
+	dataDirFlag(fs, &c.DataDir)
+	fs.StringVar(&c.AccountSID, "account-sid", env("PARLEY_ACCOUNT_SID", ""), "root account `SID` (AC...); generated on first start when empty (env PARLEY_ACCOUNT_SID)")
+	fs.StringVar(&c.AuthToken, "auth-token", env("PARLEY_AUTH_TOKEN", ""), "root auth `token`, letters and digits, at least 16; generated with the SID when empty (env PARLEY_AUTH_TOKEN)")
+	fs.StringVar(&c.PublicURL, "public-url", env("PARLEY_PUBLIC_URL", ""), "absolute base `URL` used in response links, e.g. https://chat.example.com; empty derives it from each request's Host (env PARLEY_PUBLIC_URL)")
+	secretKeyFlag(fs, &c.SecretKey)
+	fs.StringVar(&c.LogLevel, "log-level", env("PARLEY_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env PARLEY_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("PARLEY_LOG_FORMAT", "text"), "log `format`: text or json (env PARLEY_LOG_FORMAT)")
+	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "maximum REST request body in `bytes`")
+}
+
+func dataDirFlag(fs *flag.FlagSet, dir *string) {
+	fs.StringVar(dir, "data-dir", env("PARLEY_DATA_DIR", "./data"), "`directory` of the embedded store and the secret key (env PARLEY_DATA_DIR)")
+}
+
+func secretKeyFlag(fs *flag.FlagSet, key *string) {
+	fs.StringVar(key, "secret-key", env("PARLEY_SECRET_KEY", ""), "64 hex digits of the key that encrypts secrets at rest; empty reads or creates DATA-DIR/secret.key (env PARLEY_SECRET_KEY)")
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c serveConfig
+	fs := flag.NewFlagSet("parley serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: parley serve [flags]\n\nRuns Parley: the Twilio Chat v2 REST API on its embedded store.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	serveFlags(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	s, err := startServer(ctx, c, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.Close(sctx)
+}
+
+// server is a running Parley.
+type server struct {
+	core  *core.Core
+	store *embedded.Store
+	http  *http.Server
+	ln    net.Listener
+	log   *slog.Logger
+	done  chan error
+}
+
+// startServer opens the store, wires the packages together and starts
+// listening. It returns once the listener is bound (c.Listen may use port 0).
+func startServer(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (*server, error) {
+	log, err := newLogger(c.LogLevel, c.LogFormat, stderr)
+	if err != nil {
+		return nil, err
+	}
+	st, cr, err := openCore(c.DataDir, c.SecretKey, log)
+	if err != nil {
+		return nil, err
+	}
+	acct, generated, err := cr.EnsureAccount(ctx, c.AccountSID, c.AuthToken)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if generated != "" {
+		fmt.Fprintf(stdout, "Parley generated root credentials (shown once; keep them):\n  Account SID: %s\n  Auth token:  %s\n", acct.SID, generated)
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	api := restapi.New(restapi.Config{Core: cr, PublicURL: c.PublicURL, MaxBodyBytes: c.MaxBody, Logger: log})
+	s := &server{core: cr, store: st, ln: ln, log: log, done: make(chan error, 1),
+		http: &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}}
+	go func() { s.done <- s.http.Serve(ln) }()
+	log.Info("parley listening", "rest", "http://"+ln.Addr().String(), "data_dir", c.DataDir, "account_sid", acct.SID)
+	return s, nil
+}
+
+// Addr returns the REST API's bound address.
+func (s *server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops accepting requests, waits for those in flight (until ctx
+// ends) and closes the store.
+func (s *server) Close(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if cerr := s.store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// openCore opens the embedded store in dataDir and a Core on it.
+func openCore(dataDir, secretKey string, log *slog.Logger) (*embedded.Store, *core.Core, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	key, err := loadSecretKey(dataDir, secretKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := embedded.Open(filepath.Join(dataDir, "parley.db"), embedded.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open store in %s: %w", dataDir, err)
+	}
+	cr, err := core.New(core.Config{Store: st, SecretKey: key, Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, cr, nil
+}
+
+// loadSecretKey returns the secret key: from hexKey when given, else from
+// dataDir/secret.key, created with a random key (mode 0600) when missing.
+func loadSecretKey(dataDir, hexKey string) ([]byte, error) {
+	if hexKey == "" {
+		path := filepath.Join(dataDir, "secret.key")
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			hexKey = strings.TrimSpace(string(b))
+		case errors.Is(err, os.ErrNotExist):
+			hexKey = model.NewSecret(32)
+			if err := os.WriteFile(path, []byte(hexKey+"\n"), 0o600); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, err
+		}
+	}
+	key, err := hex.DecodeString(hexKey)
+	if err != nil || len(key) != 32 {
+		return nil, errors.New("secret key must be 64 hex digits")
+	}
+	return key, nil
+}
+
+func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad --log-level %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("bad --log-format %q: want text or json", format)
+}

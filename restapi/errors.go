@@ -1,0 +1,94 @@
+package restapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parleychat/parley/model"
+)
+
+var (
+	errAuthenticate = model.Errorf(model.KindUnauthenticated, model.CodeAuthenticate, "Authenticate")
+	errNoRoute      = model.Errorf(model.KindNotFound, model.CodeNotFound, "not found")
+	errMethod       = model.Errorf(model.KindInvalid, 20004, "Method not allowed")
+	errTooLarge     = model.Errorf(model.KindTooLarge, model.CodeRequestTooLarge, "Request body too large")
+)
+
+// status maps an error kind to its HTTP status: the one table of it.
+func status(k model.Kind) int {
+	switch k {
+	case model.KindInvalid:
+		return http.StatusBadRequest
+	case model.KindNotFound:
+		return http.StatusNotFound
+	case model.KindConflict:
+		return http.StatusConflict
+	case model.KindForbidden:
+		return http.StatusForbidden
+	case model.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case model.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case model.KindRateLimited:
+		return http.StatusTooManyRequests
+	case model.KindUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// errorBody is Twilio's error JSON.
+type errorBody struct {
+	Code     int    `json:"code"`
+	Message  string `json:"message"`
+	MoreInfo string `json:"more_info"`
+	Status   int    `json:"status"`
+}
+
+// writeError renders err as Twilio's error JSON with the matching status.
+// A miss reads as Twilio words it, with the request path minus /v2.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		err = errTooLarge
+	}
+	e := model.AsError(err)
+	st := status(e.Kind)
+	msg := e.Message
+	if e.Code == model.CodeNotFound {
+		msg = "The requested resource " + strings.TrimPrefix(r.URL.Path, "/v2") + " was not found"
+	}
+	if st == http.StatusInternalServerError {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, st, errorBody{Code: e.Code, Message: msg,
+		MoreInfo: "https://www.twilio.com/docs/errors/" + strconv.Itoa(e.Code), Status: st})
+}
+
+// writeJSON renders v as the JSON body with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"code":20500,"message":"An internal server error occurred","more_info":"https://www.twilio.com/docs/errors/20500","status":500}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeNoContent answers a delete.
+func writeNoContent(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// notImplemented answers an operation Parley does not serve yet.
+func (s *Server) notImplemented(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotImplemented, errorBody{Code: 20501, Message: "Not implemented",
+		MoreInfo: "https://www.twilio.com/docs/errors/20501", Status: http.StatusNotImplemented})
+}
