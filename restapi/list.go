@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parleychat/parley/core"
 )
@@ -61,4 +62,18 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, key string, i
 // join builds an absolute URL from the base and path segments.
 func (s *Server) join(r *http.Request, segs ...string) string {
 	return s.baseURL(r) + "/" + strings.Join(segs, "/")
+}
+
+// apiDate renders a date as Twilio's v2 API does: UTC, RFC 3339, seconds.
+func apiDate(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05Z")
+}
+
+// nullable returns nil for "" so that unset optional strings render as
+// null, as Twilio renders them.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
