@@ -91,10 +91,11 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	secretKeyFlag(fs, &secretKey)
 	fs.Usage = func() { fmt.Fprint(stderr, keysUsage); fs.PrintDefaults() }
 	cmd := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
 		return err
 	}
-	if cmd != "create" && cmd != "list" && cmd != "revoke" || cmd == "revoke" && fs.NArg() != 1 {
+	if cmd != "create" && cmd != "list" && cmd != "revoke" || cmd == "revoke" && len(pos) != 1 {
 		fs.Usage()
 		return errUsage
 	}
@@ -129,10 +130,27 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return tw.Flush()
 	case "revoke":
-		if err := cr.DeleteKey(ctx, fs.Arg(0)); err != nil {
+		if err := cr.DeleteKey(ctx, pos[0]); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "API key %s revoked\n", fs.Arg(0))
+		fmt.Fprintf(stdout, "API key %s revoked\n", pos[0])
 	}
 	return nil
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments (as in "keys revoke SK... --data-dir d") and returns the
+// positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

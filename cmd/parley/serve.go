@@ -151,6 +151,9 @@ func (s *server) Close(ctx context.Context) error {
 
 // openCore opens the embedded store in dataDir and a Core on it.
 func openCore(dataDir, secretKey string, log *slog.Logger) (*embedded.Store, *core.Core, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, nil, err
 	}
