@@ -1,0 +1,235 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"time"
+
+	"github.com/parleychat/parley/model"
+)
+
+// CreateMessage implements model.Store. On success m.Index is set too.
+func (s *Store) CreateMessage(ctx context.Context, m *model.Message) (*model.Message, bool, error) {
+	var (
+		stored  *model.Message
+		created bool
+	)
+	err := s.update(ctx, func(w *wtx) error {
+		svc, chSID := m.ServiceSID, m.ChannelSID
+		ck := key(svc, chSID)
+		ch, err := load[model.Channel](&w.rtx, bChannels, ck)
+		if err != nil {
+			return err
+		}
+		if m.ClientMessageID != "" {
+			if idx := w.get(bMessageByClientID, key(svc, chSID, m.ClientMessageID)); idx != nil {
+				stored, err = load[model.Message](&w.rtx, bMessages, append(key(svc, chSID, ""), idx...))
+				created = false
+				return err
+			}
+		}
+		sk := key(svc, chSID, m.SID)
+		if w.has(bMessageBySID, sk) {
+			return model.Errorf(model.KindConflict, model.CodeInvalidParam, "A resource with this SID already exists")
+		}
+		c := *m
+		c.Index = ch.NextIndex
+		idx := indexBytes(c.Index)
+		if err := w.save(bMessages, msgKey(svc, chSID, c.Index), &c); err != nil {
+			return err
+		}
+		if err := w.put(bMessageBySID, sk, idx); err != nil {
+			return err
+		}
+		if c.ClientMessageID != "" {
+			if err := w.put(bMessageByClientID, key(svc, chSID, c.ClientMessageID), idx); err != nil {
+				return err
+			}
+		}
+		ch.NextIndex++
+		ch.MessagesCount++
+		ch.LastMessageSID, ch.LastMessageIndex, ch.LastMessageDate = c.SID, c.Index, c.DateCreated
+		if err := w.save(bChannels, ck, ch); err != nil {
+			return err
+		}
+		stored, created = &c, true
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if created {
+		m.Index = stored.Index
+	}
+	return stored, created, nil
+}
+
+// messageKey returns the bMessages key of a message given its SID, or nil.
+func (r *rtx) messageKey(svc, ch, sid string) []byte {
+	idx := r.get(bMessageBySID, key(svc, ch, sid))
+	if idx == nil {
+		return nil
+	}
+	return append(key(svc, ch, ""), idx...)
+}
+
+// GetMessage implements model.Store.
+func (s *Store) GetMessage(ctx context.Context, serviceSID, channelSID, sid string) (*model.Message, error) {
+	var out *model.Message
+	err := s.view(ctx, func(r *rtx) (err error) {
+		k := r.messageKey(serviceSID, channelSID, sid)
+		if k == nil {
+			return notFound()
+		}
+		out, err = load[model.Message](r, bMessages, k)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetMessageByIndex implements model.Store.
+func (s *Store) GetMessageByIndex(ctx context.Context, serviceSID, channelSID string, index int64) (*model.Message, error) {
+	if index < 0 {
+		return nil, notFound()
+	}
+	return get[model.Message](s, ctx, bMessages, msgKey(serviceSID, channelSID, index))
+}
+
+// ListMessages implements model.Store: a seek to the cursor, then a walk of
+// the channel's messages by index. A missing channel gives KindNotFound.
+func (s *Store) ListMessages(ctx context.Context, serviceSID, channelSID string, p model.PageRequest) (model.Page[model.Message], error) {
+	var out model.Page[model.Message]
+	err := s.view(ctx, func(r *rtx) error {
+		if err := r.needChannel(serviceSID, channelSID); err != nil {
+			return err
+		}
+		w, err := plan(p, p.Desc, indexPos)
+		if err != nil {
+			return err
+		}
+		seq := scan(r.tx.Bucket(bMessages), key(serviceSID, channelSID, ""), w.up, w.from)
+		out, err = collect(w, seq, decodeAll[model.Message])
+		return err
+	})
+	return out, err
+}
+
+// CountMessagesAfter implements model.Store.
+func (s *Store) CountMessagesAfter(ctx context.Context, serviceSID, channelSID string, index int64) (int, error) {
+	var n int
+	err := s.view(ctx, func(r *rtx) error {
+		ch, err := load[model.Channel](r, bChannels, key(serviceSID, channelSID))
+		if err != nil {
+			return err
+		}
+		n = r.countAfter(ch, index)
+		return nil
+	})
+	return n, err
+}
+
+// countAfter counts the messages of ch whose index is greater than index. It
+// walks the shorter side of index: the keys above it, or the keys up to it
+// subtracted from MessagesCount.
+func (r *rtx) countAfter(ch *model.Channel, index int64) int {
+	last := ch.NextIndex - 1
+	switch {
+	case index < 0:
+		return ch.MessagesCount
+	case index >= last:
+		return 0
+	}
+	prefix := key(ch.ServiceSID, ch.SID, "")
+	c := r.tx.Bucket(bMessages).Cursor()
+	n := 0
+	if last-index <= index+1 {
+		for k, _ := c.Seek(msgKey(ch.ServiceSID, ch.SID, index+1)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		return n
+	}
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if int64(binary.BigEndian.Uint64(k[len(prefix):])) > index {
+			break
+		}
+		n++
+	}
+	return ch.MessagesCount - n
+}
+
+// UpdateMessage implements model.Store.
+func (s *Store) UpdateMessage(ctx context.Context, serviceSID, channelSID, sid string, fn func(*model.Message) error) (*model.Message, error) {
+	var out *model.Message
+	err := s.update(ctx, func(w *wtx) error {
+		k := w.messageKey(serviceSID, channelSID, sid)
+		if k == nil {
+			return notFound()
+		}
+		cur, err := load[model.Message](&w.rtx, bMessages, k)
+		if err != nil {
+			return err
+		}
+		old := *cur
+		if err := fn(cur); err != nil {
+			return err
+		}
+		cur.SID, cur.AccountSID, cur.ServiceSID, cur.ChannelSID = old.SID, old.AccountSID, old.ServiceSID, old.ChannelSID
+		cur.Index, cur.ClientMessageID = old.Index, old.ClientMessageID
+		if err := w.save(bMessages, k, cur); err != nil {
+			return err
+		}
+		out = cur
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteMessage implements model.Store.
+func (s *Store) DeleteMessage(ctx context.Context, serviceSID, channelSID, sid string) error {
+	return s.update(ctx, func(w *wtx) error {
+		k := w.messageKey(serviceSID, channelSID, sid)
+		if k == nil {
+			return notFound()
+		}
+		m, err := load[model.Message](&w.rtx, bMessages, k)
+		if err != nil {
+			return err
+		}
+		ck := key(serviceSID, channelSID)
+		ch, err := load[model.Channel](&w.rtx, bChannels, ck)
+		if err != nil {
+			return err
+		}
+		if err := w.del(bMessages, k); err != nil {
+			return err
+		}
+		if err := w.del(bMessageBySID, key(serviceSID, channelSID, sid)); err != nil {
+			return err
+		}
+		if m.ClientMessageID != "" {
+			if err := w.del(bMessageByClientID, key(serviceSID, channelSID, m.ClientMessageID)); err != nil {
+				return err
+			}
+		}
+		ch.MessagesCount--
+		if ch.LastMessageSID == sid {
+			ch.LastMessageSID, ch.LastMessageIndex, ch.LastMessageDate = "", 0, time.Time{}
+			for _, v := range scan(w.tx.Bucket(bMessages), key(serviceSID, channelSID, ""), false, nil) {
+				last, err := decode[model.Message](v)
+				if err != nil {
+					return err
+				}
+				ch.LastMessageSID, ch.LastMessageIndex, ch.LastMessageDate = last.SID, last.Index, last.DateCreated
+				break
+			}
+		}
+		return w.save(bChannels, ck, ch)
+	})
+}
