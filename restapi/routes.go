@@ -94,4 +94,8 @@ func (s *Server) credentialRoutes(r chi.Router) {
 func (s *Server) keyRoutes(r chi.Router) {
 	r.Get("/Keys.json", s.listKeys)
 	r.Post("/Keys.json", s.createKey)
+	// chi cannot match "{Sid}.json"; the handlers strip the suffix.
+	r.Get("/Keys/{SidJSON}", s.fetchKey)
+	r.Post("/Keys/{SidJSON}", s.updateKey)
+	r.Delete("/Keys/{SidJSON}", s.deleteKey)
 }
