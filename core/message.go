@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/model"
 )
@@ -51,6 +52,18 @@ const (
 	OrderDesc = "desc"
 )
 
+// checkBody validates a message body: valid UTF-8, at most MaxMessageBody
+// bytes (a byte limit, since the body is stored and delivered as bytes).
+func checkBody(body string) error {
+	if len(body) > MaxMessageBody {
+		return invalid(codeBodyTooLong, "Message body too long: at most %d bytes", MaxMessageBody)
+	}
+	if !utf8.ValidString(body) {
+		return invalid(model.CodeInvalidParam, "Invalid parameter Body: not valid UTF-8")
+	}
+	return nil
+}
+
 // CreateMessage posts a message to a channel (SID or unique name). The store
 // assigns its index atomically; indices are never reused.
 func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKey string, in MessageCreate) (*model.Message, error) {
@@ -68,11 +81,8 @@ func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 	if in.Body == nil && in.MediaSID == "" {
 		return nil, invalid(codeBodyMissing, "Missing required parameter Body in the post body")
 	}
-	if in.Body != nil && len(*in.Body) > MaxMessageBody {
-		return nil, invalid(codeBodyTooLong, "Message body too long: at most %d bytes", MaxMessageBody)
-	}
 	if in.Body != nil {
-		if err := checkLen("Body", *in.Body, MaxMessageBody, codeBodyTooLong); err != nil {
+		if err := checkBody(*in.Body); err != nil {
 			return nil, err
 		}
 	}
@@ -190,11 +200,8 @@ func (c *Core) UpdateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 		}
 	}
 	if in.Body != nil {
-		if err := checkLen("Body", *in.Body, MaxMessageBody, codeBodyTooLong); err != nil {
+		if err := checkBody(*in.Body); err != nil {
 			return nil, err
-		}
-		if len(*in.Body) > MaxMessageBody {
-			return nil, invalid(codeBodyTooLong, "Message body too long: at most %d bytes", MaxMessageBody)
 		}
 	}
 	if in.Attributes != nil {

@@ -27,13 +27,18 @@ const MaxChannelWebhooks = 5
 // MaxWebhookTriggers is how many trigger keywords one webhook may have.
 const MaxWebhookTriggers = 5
 
-// postEvents are the event names a channel webhook may filter on: Twilio's
-// post-event (asynchronous) names (reference section 6).
-var postEvents = map[string]bool{
-	"onMessageSent": true, "onMessageUpdated": true, "onMessageRemoved": true, "onMediaMessageSent": true,
-	"onChannelAdded": true, "onChannelUpdated": true, "onChannelDestroyed": true,
-	"onMemberAdded": true, "onMemberUpdated": true, "onMemberRemoved": true,
-	"onUserAdded": true, "onUserUpdated": true,
+// isPostEvent reports whether name is an event a channel webhook may filter
+// on: Twilio's post-event (asynchronous) names (reference section 6). The
+// pre-events are synchronous and service-level only.
+func isPostEvent(name string) bool {
+	switch name {
+	case "onMessageSent", "onMessageUpdated", "onMessageRemoved", "onMediaMessageSent",
+		"onChannelAdded", "onChannelUpdated", "onChannelDestroyed",
+		"onMemberAdded", "onMemberUpdated", "onMemberRemoved",
+		"onUserAdded", "onUserUpdated":
+		return true
+	}
+	return false
 }
 
 // WebhookConfig holds a channel webhook's configuration parameters; nil
@@ -68,7 +73,7 @@ func applyWebhookConfig(w *model.Webhook, cfg WebhookConfig) error {
 	}
 	if cfg.Filters != nil {
 		for _, f := range cfg.Filters {
-			if !postEvents[f] {
+			if !isPostEvent(f) {
 				return invalid(codeWebhookFilter, "Invalid Configuration.Filters value %q", f)
 			}
 		}

@@ -643,3 +643,35 @@ func TestChannelUserChannels(t *testing.T) {
 	f.wantError("GET", "/v2/Services/"+f.IS+"/Users/alice/Channels/a", nil, 404, 20404)
 	_ = http.MethodGet
 }
+
+func TestChannelMemberLimits(t *testing.T) {
+	f := channelSetup(t)
+	api := f.Twilio.ChatV2
+	if _, err := api.UpdateService(f.IS, new(chat.UpdateServiceParams).SetLimitsChannelMembers(2).
+		SetLimitsUserChannels(1)); err != nil {
+		t.Fatal(err)
+	}
+	f.channelCreate(t, new(chat.CreateChannelParams).SetUniqueName("a"))
+	f.channelCreate(t, new(chat.CreateChannelParams).SetUniqueName("b"))
+	for _, id := range []string{"alice", "bob"} {
+		if _, err := api.CreateMember(f.IS, "a", new(chat.CreateMemberParams).SetIdentity(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The channel is full.
+	f.wantError("POST", "/v2/Services/"+f.IS+"/Channels/a/Members", url.Values{"Identity": {"carol"}}, 403, 50403)
+	f.channelCounts(t, "a", 2, 0)
+	// alice is in as many channels as she may be.
+	f.wantError("POST", "/v2/Services/"+f.IS+"/Channels/b/Members", url.Values{"Identity": {"alice"}}, 403, 50208)
+	f.channelCounts(t, "b", 0, 0)
+	f.channelJoinedCount(t, "alice", 1)
+	// Leaving frees the place.
+	if err := api.DeleteMember(f.IS, "a", "alice", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.CreateMember(f.IS, "b", new(chat.CreateMemberParams).SetIdentity("alice")); err != nil {
+		t.Errorf("join after leaving: %v", err)
+	}
+	f.channelJoinedCount(t, "alice", 1)
+	f.channelCounts(t, "b", 1, 0)
+}
