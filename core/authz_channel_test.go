@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -139,4 +140,74 @@ func TestChannelAuthorisation(t *testing.T) {
 	// Channel webhooks are REST-only.
 	_, err = e.core.CreateWebhook(ctx, channelSDK("bob"), IS, "room", core.WebhookCreate{Type: "studio"})
 	channelWantForbidden(t, "SDK webhook create", err)
+}
+
+func TestChannelEvents(t *testing.T) {
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var got []model.EventType
+	sink := model.EventSinkFunc(func(_ context.Context, ev model.Event) {
+		if ev.ChannelSID != "" {
+			got = append(got, ev.Type)
+		}
+	})
+	cr, err := core.New(core.Config{Store: st, SecretKey: make([]byte, 32), Events: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	api := core.API(false)
+	if _, _, err := cr.EnsureAccount(ctx, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := cr.CreateService(ctx, api, core.ServiceCreate{FriendlyName: "events"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "n"
+	body := "b"
+	step := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = cr.CreateChannel(ctx, api, svc.SID, core.ChannelCreate{UniqueName: "room"})
+	step(err)
+	_, err = cr.UpdateChannel(ctx, api, svc.SID, "room", core.ChannelUpdate{FriendlyName: &name})
+	step(err)
+	_, err = cr.CreateMember(ctx, api, svc.SID, "room", core.MemberCreate{Identity: "alice"})
+	step(err)
+	_, err = cr.UpdateMember(ctx, api, svc.SID, "room", "alice", core.MemberUpdate{Attributes: &name})
+	if model.CodeOf(err) != 50304 {
+		t.Fatalf("invalid attributes: %v", err)
+	}
+	_, err = cr.UpdateMember(ctx, api, svc.SID, "room", "alice", core.MemberUpdate{RoleSID: &svc.DefaultChannelRoleSID})
+	step(err)
+	m, err := cr.CreateMessage(ctx, api, svc.SID, "room", core.MessageCreate{Body: &body, ClientMessageID: "c1"})
+	step(err)
+	again, err := cr.CreateMessage(ctx, api, svc.SID, "room", core.MessageCreate{Body: &body, ClientMessageID: "c1"})
+	step(err)
+	if again.SID != m.SID || again.Index != m.Index {
+		t.Errorf("retried send: %s/%d, want %s/%d", again.SID, again.Index, m.SID, m.Index)
+	}
+	_, err = cr.UpdateMessage(ctx, api, svc.SID, "room", m.SID, core.MessageUpdate{Body: &name})
+	step(err)
+	step(cr.DeleteMessage(ctx, api, svc.SID, "room", m.SID))
+	_, err = cr.CreateUser(ctx, api, svc.SID, core.UserCreate{Identity: "bob"})
+	step(err)
+	inv, err := cr.CreateInvite(ctx, api, svc.SID, "room", core.InviteCreate{Identity: "bob"})
+	step(err)
+	step(cr.DeleteInvite(ctx, api, svc.SID, "room", inv.SID))
+	step(cr.DeleteMember(ctx, api, svc.SID, "room", "alice"))
+	step(cr.DeleteChannel(ctx, api, svc.SID, "room"))
+	want := []model.EventType{model.EventChannelAdded, model.EventChannelUpdated, model.EventMemberJoined,
+		model.EventMemberUpdated, model.EventMessageAdded, model.EventMessageUpdated, model.EventMessageRemoved,
+		model.EventChannelInvited, model.EventInviteRemoved, model.EventMemberLeft, model.EventChannelRemoved}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("events:\n got %v\nwant %v", got, want)
+	}
 }
