@@ -26,14 +26,20 @@
 // missing parent, a conflict, an Update fn error), it is answered with its
 // error and the batch goes on. If it fails after writing, the transaction is
 // rolled back and the batch re-run without it, so none of its writes
-// persist; this is why an Update fn may run more than once. While a request
+// persist; this is why an Update fn may run more than once. Within a batch,
+// CreateMessage reads and updates its channel through a cache, flushed
+// before any other kind of request and before the commit, so that a batch
+// of messages to one channel decodes and encodes the channel once. While a request
 // waits in the queue its context can withdraw it; once the writer has taken
 // it, the caller waits for the outcome. Reads are bbolt read transactions,
 // which run concurrently with each other and with the writer.
 //
 // # Layout
 //
-// Values are model types encoded with encoding/json. Every bucket is a
+// Values are model types encoded with encoding/json, except messages and
+// channels, the hot path, which have a compact binary record (records.go).
+// A message's index lives only in its key, so that the sender's goroutine
+// encodes the message before the writer assigns the index. Every bucket is a
 // top-level bucket; keys are made of parts joined with '/'. SIDs have a
 // fixed length, so "svc/ch/" is the exact prefix of everything under a
 // channel. Identities that are followed by more key parts are hex-encoded

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -121,8 +120,8 @@ func load[T any](r *rtx, b, k []byte) (*T, error) {
 
 func decode[T any](data []byte) (*T, error) {
 	v := new(T)
-	if err := json.Unmarshal(data, v); err != nil {
-		return nil, fmt.Errorf("embedded: decode %T: %w", v, err)
+	if err := unmarshalRecord(data, v); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
@@ -133,6 +132,54 @@ func decode[T any](data []byte) (*T, error) {
 type wtx struct {
 	rtx
 	dirty bool
+	// chans caches the channels that CreateMessage reads and changes, so
+	// that a batch of messages decodes and encodes each channel once. The
+	// writer flushes it before any other kind of request and before commit.
+	chans map[string]*cachedChannel
+}
+
+type cachedChannel struct {
+	key     []byte
+	ch      *model.Channel
+	changed bool
+}
+
+// cachedChannel returns the channel from the cache, loading it on a miss.
+// The caller that changes it must call touch.
+func (w *wtx) cachedChannel(svc, ch string) (*cachedChannel, error) {
+	if cc, ok := w.chans[svc+"/"+ch]; ok {
+		return cc, nil
+	}
+	k := key(svc, ch)
+	c, err := load[model.Channel](&w.rtx, bChannels, k)
+	if err != nil {
+		return nil, err
+	}
+	if w.chans == nil {
+		w.chans = map[string]*cachedChannel{}
+	}
+	cc := &cachedChannel{key: k, ch: c}
+	w.chans[string(k)] = cc
+	return cc, nil
+}
+
+// touch marks a cached channel changed: the request has written.
+func (w *wtx) touch(cc *cachedChannel) {
+	w.dirty = true
+	cc.changed = true
+}
+
+// flush writes the changed cached channels and empties the cache.
+func (w *wtx) flush() error {
+	for _, cc := range w.chans {
+		if cc.changed {
+			if err := w.save(bChannels, cc.key, cc.ch); err != nil {
+				return err
+			}
+		}
+	}
+	clear(w.chans)
+	return nil
 }
 
 func (w *wtx) put(b, k, v []byte) error {
@@ -145,9 +192,9 @@ func (w *wtx) put(b, k, v []byte) error {
 
 // save stores v encoded in bucket b under k.
 func (w *wtx) save(b, k []byte, v any) error {
-	data, err := json.Marshal(v)
+	data, err := marshalRecord(v)
 	if err != nil {
-		return fmt.Errorf("embedded: encode %T: %w", v, err)
+		return err
 	}
 	return w.put(b, k, data)
 }

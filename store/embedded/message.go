@@ -4,27 +4,34 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"time"
 
 	"github.com/parleychat/parley/model"
 )
 
-// CreateMessage implements model.Store. On success m.Index is set too.
+// CreateMessage implements model.Store. On success m.Index is set too. The
+// message is encoded by the caller's goroutine; the writer only assigns the
+// index (which lives in the key) and updates the channel, through the
+// transaction's channel cache.
 func (s *Store) CreateMessage(ctx context.Context, m *model.Message) (*model.Message, bool, error) {
+	data, err := encodeMessage(m)
+	if err != nil {
+		return nil, false, err
+	}
 	var (
 		stored  *model.Message
 		created bool
 	)
-	err := s.update(ctx, func(w *wtx) error {
+	err = s.send(ctx, &request{cache: true, fn: func(w *wtx) error {
 		svc, chSID := m.ServiceSID, m.ChannelSID
-		ck := key(svc, chSID)
-		ch, err := load[model.Channel](&w.rtx, bChannels, ck)
+		cc, err := w.cachedChannel(svc, chSID)
 		if err != nil {
 			return err
 		}
 		if m.ClientMessageID != "" {
 			if idx := w.get(bMessageByClientID, key(svc, chSID, m.ClientMessageID)); idx != nil {
-				stored, err = load[model.Message](&w.rtx, bMessages, append(key(svc, chSID, ""), idx...))
+				stored, err = w.loadMessage(append(key(svc, chSID, ""), idx...))
 				created = false
 				return err
 			}
@@ -33,29 +40,29 @@ func (s *Store) CreateMessage(ctx context.Context, m *model.Message) (*model.Mes
 		if w.has(bMessageBySID, sk) {
 			return model.Errorf(model.KindConflict, model.CodeInvalidParam, "A resource with this SID already exists")
 		}
-		c := *m
-		c.Index = ch.NextIndex
-		idx := indexBytes(c.Index)
-		if err := w.save(bMessages, msgKey(svc, chSID, c.Index), &c); err != nil {
+		ch := cc.ch
+		index := ch.NextIndex
+		idx := indexBytes(index)
+		if err := w.put(bMessages, msgKey(svc, chSID, index), data); err != nil {
 			return err
 		}
 		if err := w.put(bMessageBySID, sk, idx); err != nil {
 			return err
 		}
-		if c.ClientMessageID != "" {
-			if err := w.put(bMessageByClientID, key(svc, chSID, c.ClientMessageID), idx); err != nil {
+		if m.ClientMessageID != "" {
+			if err := w.put(bMessageByClientID, key(svc, chSID, m.ClientMessageID), idx); err != nil {
 				return err
 			}
 		}
+		w.touch(cc)
 		ch.NextIndex++
 		ch.MessagesCount++
-		ch.LastMessageSID, ch.LastMessageIndex, ch.LastMessageDate = c.SID, c.Index, c.DateCreated
-		if err := w.save(bChannels, ck, ch); err != nil {
-			return err
-		}
+		ch.LastMessageSID, ch.LastMessageIndex, ch.LastMessageDate = m.SID, index, m.DateCreated
+		c := *m
+		c.Index = index
 		stored, created = &c, true
 		return nil
-	})
+	}})
 	if err != nil {
 		return nil, false, err
 	}
@@ -63,6 +70,36 @@ func (s *Store) CreateMessage(ctx context.Context, m *model.Message) (*model.Mes
 		m.Index = stored.Index
 	}
 	return stored, created, nil
+}
+
+// encodeMessage encodes a message for bMessages (without its index: see
+// records.go).
+func encodeMessage(m *model.Message) ([]byte, error) {
+	data, err := marshalMessage(m)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: encode message: %w", err)
+	}
+	return data, nil
+}
+
+// decodeMessage decodes a value of bMessages whose key (or key suffix) is k.
+func decodeMessage(k, v []byte) (*model.Message, error) {
+	m, err := decode[model.Message](v)
+	if err != nil {
+		return nil, err
+	}
+	m.Index = int64(binary.BigEndian.Uint64(k[len(k)-8:]))
+	return m, nil
+}
+
+// loadMessage loads the message at key k of bMessages, or returns
+// KindNotFound.
+func (r *rtx) loadMessage(k []byte) (*model.Message, error) {
+	v := r.get(bMessages, k)
+	if v == nil {
+		return nil, notFound()
+	}
+	return decodeMessage(k, v)
 }
 
 // messageKey returns the bMessages key of a message given its SID, or nil.
@@ -82,7 +119,7 @@ func (s *Store) GetMessage(ctx context.Context, serviceSID, channelSID, sid stri
 		if k == nil {
 			return notFound()
 		}
-		out, err = load[model.Message](r, bMessages, k)
+		out, err = r.loadMessage(k)
 		return err
 	})
 	if err != nil {
@@ -96,7 +133,15 @@ func (s *Store) GetMessageByIndex(ctx context.Context, serviceSID, channelSID st
 	if index < 0 {
 		return nil, notFound()
 	}
-	return get[model.Message](s, ctx, bMessages, msgKey(serviceSID, channelSID, index))
+	var out *model.Message
+	err := s.view(ctx, func(r *rtx) (err error) {
+		out, err = r.loadMessage(msgKey(serviceSID, channelSID, index))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ListMessages implements model.Store: a seek to the cursor, then a walk of
@@ -112,7 +157,10 @@ func (s *Store) ListMessages(ctx context.Context, serviceSID, channelSID string,
 			return err
 		}
 		seq := scan(r.tx.Bucket(bMessages), key(serviceSID, channelSID, ""), w.up, w.from)
-		out, err = collect(w, seq, decodeAll[model.Message])
+		out, err = collect(w, seq, func(k, v []byte) (*model.Message, bool, error) {
+			m, err := decodeMessage(k, v)
+			return m, err == nil, err
+		})
 		return err
 	})
 	return out, err
@@ -169,7 +217,7 @@ func (s *Store) UpdateMessage(ctx context.Context, serviceSID, channelSID, sid s
 		if k == nil {
 			return notFound()
 		}
-		cur, err := load[model.Message](&w.rtx, bMessages, k)
+		cur, err := w.loadMessage(k)
 		if err != nil {
 			return err
 		}
@@ -179,7 +227,11 @@ func (s *Store) UpdateMessage(ctx context.Context, serviceSID, channelSID, sid s
 		}
 		cur.SID, cur.AccountSID, cur.ServiceSID, cur.ChannelSID = old.SID, old.AccountSID, old.ServiceSID, old.ChannelSID
 		cur.Index, cur.ClientMessageID = old.Index, old.ClientMessageID
-		if err := w.save(bMessages, k, cur); err != nil {
+		data, err := encodeMessage(cur)
+		if err != nil {
+			return err
+		}
+		if err := w.put(bMessages, k, data); err != nil {
 			return err
 		}
 		out = cur
@@ -198,7 +250,7 @@ func (s *Store) DeleteMessage(ctx context.Context, serviceSID, channelSID, sid s
 		if k == nil {
 			return notFound()
 		}
-		m, err := load[model.Message](&w.rtx, bMessages, k)
+		m, err := w.loadMessage(k)
 		if err != nil {
 			return err
 		}
@@ -221,8 +273,8 @@ func (s *Store) DeleteMessage(ctx context.Context, serviceSID, channelSID, sid s
 		ch.MessagesCount--
 		if ch.LastMessageSID == sid {
 			ch.LastMessageSID, ch.LastMessageIndex, ch.LastMessageDate = "", 0, time.Time{}
-			for _, v := range scan(w.tx.Bucket(bMessages), key(serviceSID, channelSID, ""), false, nil) {
-				last, err := decode[model.Message](v)
+			for k, v := range scan(w.tx.Bucket(bMessages), key(serviceSID, channelSID, ""), false, nil) {
+				last, err := decodeMessage(k, v)
 				if err != nil {
 					return err
 				}

@@ -172,12 +172,6 @@ func collect[T, V any](w walk, seq iter.Seq2[[]byte, V], conv func(k []byte, v V
 	return page, nil
 }
 
-// decodeAll is the conv of collect for lists without filters.
-func decodeAll[T any](_, v []byte) (*T, bool, error) {
-	item, err := decode[T](v)
-	return item, err == nil, err
-}
-
 // listBucket pages through the values of bucket b under prefix, in SID
 // order.
 func listBucket[T any](r *rtx, b, prefix []byte, p model.PageRequest, keep func(*T) bool) (model.Page[T], error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,7 @@ type Store struct {
 // request is one write waiting for the writer.
 type request struct {
 	fn    func(w *wtx) error
+	cache bool // fn reads and writes channels through wtx.cachedChannel
 	state atomic.Int32 // stateQueued, stateClaimed or stateCancelled
 	done  chan error   // buffered: the writer never blocks answering
 }
@@ -187,10 +189,15 @@ func (s *Store) view(ctx context.Context, fn func(r *rtx) error) error {
 // update returns ctx.Err(); once the writer has taken it, update waits for
 // the outcome, so that a write is never reported failed yet applied.
 func (s *Store) update(ctx context.Context, fn func(w *wtx) error) error {
+	return s.send(ctx, &request{fn: fn})
+}
+
+// send queues r and waits for its answer (see update).
+func (s *Store) send(ctx context.Context, r *request) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &request{fn: fn, done: make(chan error, 1)}
+	r.done = make(chan error, 1)
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -239,6 +246,10 @@ func (s *Store) writer() {
 		}
 		s.commit(batch)
 		clear(batch) // drop references for the GC
+		// Let the senders just answered run and queue their next request
+		// before the next drain (a yield, not a wait): one batch then
+		// holds nearly all of them instead of alternating half batches.
+		runtime.Gosched()
 	}
 }
 
@@ -259,7 +270,13 @@ func (s *Store) commit(batch []*request) {
 		}
 		w := &wtx{rtx: rtx{tx: tx}}
 		failed, wrote := -1, false
+		var flushErr error
 		for i, r := range live {
+			if !r.cache {
+				if flushErr = w.flush(); flushErr != nil {
+					break
+				}
+			}
 			w.dirty = false
 			errs[i] = apply(r, w)
 			wrote = wrote || w.dirty
@@ -267,6 +284,14 @@ func (s *Store) commit(batch []*request) {
 				failed = i // its partial writes are in tx: roll back
 				break
 			}
+		}
+		if flushErr == nil && failed < 0 {
+			flushErr = w.flush()
+		}
+		if flushErr != nil {
+			_ = tx.Rollback()
+			answerAll(live, flushErr)
+			return
 		}
 		if failed >= 0 {
 			_ = tx.Rollback()
