@@ -26,7 +26,8 @@
 // missing parent, a conflict, an Update fn error), it is answered with its
 // error and the batch goes on. If it fails after writing, the transaction is
 // rolled back and the batch re-run without it, so none of its writes
-// persist; this is why an Update fn may run more than once. Within a batch,
+// persist; this is why an Update fn may run more than once (it runs on the
+// writer goroutine, so it must not call the store). Within a batch,
 // CreateMessage reads and updates its channel through a cache, flushed
 // before any other kind of request and before the commit, so that a batch
 // of messages to one channel decodes and encodes the channel once. While a request

@@ -63,7 +63,7 @@ type Store struct {
 // request is one write waiting for the writer.
 type request struct {
 	fn    func(w *wtx) error
-	cache bool // fn reads and writes channels through wtx.cachedChannel
+	cache bool         // fn reads and writes channels through wtx.cachedChannel
 	state atomic.Int32 // stateQueued, stateClaimed or stateCancelled
 	done  chan error   // buffered: the writer never blocks answering
 }
