@@ -26,17 +26,18 @@ const (
 )
 
 // NewSID returns a new SID: the two-letter prefix and 32 lowercase hex
-// digits. The first 12 digits are the creation time in milliseconds and the
-// other 20 are random, so SIDs of one kind sort in creation order; stores use
-// that order for lists.
+// digits. The first 16 digits are the creation time in nanoseconds and the
+// other 16 are random, so SIDs of one kind sort in creation order (creates
+// made one after another never share a nanosecond); stores use that order
+// for lists.
 func NewSID(prefix string) string {
 	return newSIDAt(prefix, time.Now())
 }
 
 func newSIDAt(prefix string, t time.Time) string {
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixNano()))
+	if _, err := rand.Read(b[8:]); err != nil {
 		panic("model: crypto/rand failed: " + err.Error()) // never happens on Linux
 	}
 	out := make([]byte, 34)
