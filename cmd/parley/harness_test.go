@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ type testServer struct {
 	// credentials.
 	Twilio *twilio.RestClient
 	// Validated counts the responses checked against the spec.
-	validated *int
+	validated *atomic.Int64
 }
 
 // startTestServer starts Parley on a temporary data dir. The server is
@@ -59,7 +60,7 @@ func startTestServer(t *testing.T) *testServer {
 			t.Errorf("close server: %v", err)
 		}
 	})
-	ts := &testServer{t: t, srv: srv, BaseURL: "http://" + srv.Addr(), validated: new(int)}
+	ts := &testServer{t: t, srv: srv, BaseURL: "http://" + srv.Addr(), validated: new(atomic.Int64)}
 	ts.Twilio = ts.twilioClient(testAccountSID, testAuthToken)
 	return ts
 }
@@ -155,7 +156,7 @@ func (ts *testServer) validate(method, path, rawQuery string, reqBody []byte, re
 	if resp.StatusCode >= 400 {
 		ts.checkErrorBody(method, path, resp.StatusCode, body)
 	}
-	*ts.validated++
+	ts.validated.Add(1) // atomic: concurrent tests send from many goroutines
 }
 
 // checkErrorBody checks a Twilio error JSON: code, message, more_info and a
