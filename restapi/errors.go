@@ -87,8 +87,3 @@ func writeNoContent(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// notImplemented answers an operation Parley does not serve yet.
-func (s *Server) notImplemented(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotImplemented, errorBody{Code: 20501, Message: "Not implemented",
-		MoreInfo: "https://www.twilio.com/docs/errors/20501", Status: http.StatusNotImplemented})
-}

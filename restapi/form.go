@@ -42,12 +42,6 @@ func (f *form) bad(name, want string) {
 	}
 }
 
-// has reports whether the parameter was sent.
-func (f *form) has(name string) bool {
-	_, ok := f.v[name]
-	return ok
-}
-
 // str returns the parameter's value, or nil when it was not sent.
 func (f *form) str(name string) *string {
 	vs, ok := f.v[name]
