@@ -23,14 +23,14 @@ func errNotAuthorized() error {
 // admin role carrying channel permissions such as deleteAnyMessage. A role
 // that was deleted grants nothing. Callers pass both the "own" and "any"
 // variant of a permission when the actor is the author or subject.
-func (c *Core) can(ctx context.Context, a Actor, svc *model.Service, ch *model.Channel, perms ...string) error {
+func (c *Core) can(ctx context.Context, a Actor, serviceSID string, ch *model.Channel, perms ...string) error {
 	if a.Source != model.SourceSDK {
 		return nil
 	}
 	if a.Identity == "" {
 		return errNotAuthorized()
 	}
-	held, err := c.permissions(ctx, svc, ch, a.Identity)
+	held, err := c.permissions(ctx, serviceSID, ch, a.Identity)
 	if err != nil {
 		return err
 	}
@@ -44,13 +44,13 @@ func (c *Core) can(ctx context.Context, a Actor, svc *model.Service, ch *model.C
 
 // permissions returns the permission set of identity in svc, and in ch when
 // it is not nil (see can).
-func (c *Core) permissions(ctx context.Context, svc *model.Service, ch *model.Channel, identity string) (map[string]bool, error) {
+func (c *Core) permissions(ctx context.Context, serviceSID string, ch *model.Channel, identity string) (map[string]bool, error) {
 	held := map[string]bool{}
 	addRole := func(sid string) error {
 		if sid == "" {
 			return nil
 		}
-		r, err := c.store.GetRole(ctx, svc.SID, sid)
+		r, err := c.store.GetRole(ctx, serviceSID, sid)
 		if err != nil {
 			if model.KindOf(err) == model.KindNotFound {
 				return nil
@@ -62,7 +62,7 @@ func (c *Core) permissions(ctx context.Context, svc *model.Service, ch *model.Ch
 		}
 		return nil
 	}
-	u, err := c.store.GetUserByIdentity(ctx, svc.SID, identity)
+	u, err := c.store.GetUserByIdentity(ctx, serviceSID, identity)
 	switch {
 	case err == nil:
 		if err := addRole(u.RoleSID); err != nil {
@@ -74,7 +74,7 @@ func (c *Core) permissions(ctx context.Context, svc *model.Service, ch *model.Ch
 	if ch == nil {
 		return held, nil
 	}
-	m, err := c.store.GetMemberByIdentity(ctx, svc.SID, ch.SID, identity)
+	m, err := c.store.GetMemberByIdentity(ctx, serviceSID, ch.SID, identity)
 	switch {
 	case err == nil:
 		if err := addRole(m.RoleSID); err != nil {

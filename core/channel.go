@@ -53,7 +53,7 @@ func (c *Core) CreateChannel(ctx context.Context, a Actor, serviceSID string, in
 	if err != nil {
 		return nil, err
 	}
-	if err := c.can(ctx, a, svc, nil, model.PermCreateChannel); err != nil {
+	if err := c.can(ctx, a, svc.SID, nil, model.PermCreateChannel); err != nil {
 		return nil, err
 	}
 	if err := checkLen("FriendlyName", in.FriendlyName, MaxFriendlyName, codeFriendlyNameTooLong); err != nil {
@@ -148,7 +148,7 @@ func (c *Core) UpdateChannel(ctx context.Context, a Actor, serviceSID, channelKe
 		perms = append(perms, model.PermEditChannelAttributes)
 	}
 	for _, p := range perms {
-		if err := c.can(ctx, a, svc, ch, p); err != nil {
+		if err := c.can(ctx, a, svc.SID, ch, p); err != nil {
 			return nil, err
 		}
 	}
@@ -213,7 +213,7 @@ func (c *Core) DeleteChannel(ctx context.Context, a Actor, serviceSID, channelKe
 	if err != nil {
 		return err
 	}
-	if err := c.can(ctx, a, svc, ch, model.PermDestroyChannel); err != nil {
+	if err := c.can(ctx, a, svc.SID, ch, model.PermDestroyChannel); err != nil {
 		return err
 	}
 	if err := c.store.DeleteChannel(ctx, svc.SID, ch.SID); err != nil {

@@ -81,9 +81,9 @@ func (c *Core) CreateMember(ctx context.Context, a Actor, serviceSID, channelKey
 		return nil, missing("Identity")
 	}
 	if a.Source == model.SourceSDK && in.Identity == a.Identity {
-		err = c.can(ctx, a, svc, ch, model.PermJoinChannel)
+		err = c.can(ctx, a, svc.SID, ch, model.PermJoinChannel)
 	} else {
-		err = c.can(ctx, a, svc, ch, model.PermAddMember)
+		err = c.can(ctx, a, svc.SID, ch, model.PermAddMember)
 	}
 	if err != nil {
 		return nil, err
@@ -174,12 +174,12 @@ func (c *Core) UpdateMember(ctx context.Context, a Actor, serviceSID, channelKey
 		return nil, invalid(model.CodeNoUpdateParams, "No parameters to update")
 	}
 	if in.RoleSID != nil || in.DateCreated != nil || in.DateUpdated != nil {
-		if err := c.can(ctx, a, svc, ch, model.PermEditAnyMemberAttributes); err != nil {
+		if err := c.can(ctx, a, svc.SID, ch, model.PermEditAnyMemberAttributes); err != nil {
 			return nil, err
 		}
 	}
 	if in.Attributes != nil {
-		if err := c.can(ctx, a, svc, ch, ownOrAny(a, old.Identity, model.PermEditOwnMemberAttributes,
+		if err := c.can(ctx, a, svc.SID, ch, ownOrAny(a, old.Identity, model.PermEditOwnMemberAttributes,
 			model.PermEditAnyMemberAttributes)...); err != nil {
 			return nil, err
 		}
@@ -188,7 +188,7 @@ func (c *Core) UpdateMember(ctx context.Context, a Actor, serviceSID, channelKey
 		// Any member may move their own read horizon; moving someone
 		// else's is a member-attributes edit.
 		if a.Source == model.SourceSDK && a.Identity != old.Identity {
-			if err := c.can(ctx, a, svc, ch, model.PermEditAnyMemberAttributes); err != nil {
+			if err := c.can(ctx, a, svc.SID, ch, model.PermEditAnyMemberAttributes); err != nil {
 				return nil, err
 			}
 		}
@@ -267,7 +267,7 @@ func (c *Core) removeMember(ctx context.Context, a Actor, svc *model.Service, ch
 	if a.Source == model.SourceSDK && a.Identity == m.Identity {
 		perm = model.PermLeaveChannel
 	}
-	if err := c.can(ctx, a, svc, ch, perm); err != nil {
+	if err := c.can(ctx, a, svc.SID, ch, perm); err != nil {
 		return err
 	}
 	if err := c.store.RemoveMember(ctx, svc.SID, ch.SID, m.SID); err != nil {
@@ -295,7 +295,7 @@ func (c *Core) CreateInvite(ctx context.Context, a Actor, serviceSID, channelKey
 	if in.Identity == "" {
 		return nil, missing("Identity")
 	}
-	if err := c.can(ctx, a, svc, ch, model.PermInviteMember); err != nil {
+	if err := c.can(ctx, a, svc.SID, ch, model.PermInviteMember); err != nil {
 		return nil, err
 	}
 	role := svc.DefaultChannelRoleSID
@@ -375,7 +375,7 @@ func (c *Core) revokeInvite(ctx context.Context, a Actor, svc *model.Service, ch
 	// The invitee may decline their own invite; anyone else needs to be
 	// allowed to invite.
 	if a.Source != model.SourceSDK || a.Identity != inv.Identity {
-		if err := c.can(ctx, a, svc, ch, model.PermInviteMember); err != nil {
+		if err := c.can(ctx, a, svc.SID, ch, model.PermInviteMember); err != nil {
 			return err
 		}
 	}
@@ -478,7 +478,7 @@ func (c *Core) UpdateUserChannel(ctx context.Context, a Actor, serviceSID, userK
 			return nil, errNotAuthorized()
 		}
 		if in.NotificationLevel != nil {
-			if err := c.can(ctx, a, svc, ch, model.PermEditNotificationLevel); err != nil {
+			if err := c.can(ctx, a, svc.SID, ch, model.PermEditNotificationLevel); err != nil {
 				return nil, err
 			}
 		}

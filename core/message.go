@@ -67,7 +67,7 @@ func checkBody(body string) error {
 // CreateMessage posts a message to a channel (SID or unique name). The store
 // assigns its index atomically; indices are never reused.
 func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKey string, in MessageCreate) (*model.Message, error) {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 	if in.MediaSID != "" {
 		perm = model.PermSendMediaMessage
 	}
-	if err := c.can(ctx, a, svc, ch, perm); err != nil {
+	if err := c.can(ctx, a, ch.ServiceSID, ch, perm); err != nil {
 		return nil, err
 	}
 	if in.Body == nil && in.MediaSID == "" {
@@ -112,7 +112,7 @@ func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 	if in.DateUpdated != nil {
 		updated = in.DateUpdated.UTC().Truncate(time.Second)
 	}
-	m := &model.Message{SID: model.NewSID(model.PrefixMessage), AccountSID: svc.AccountSID, ServiceSID: svc.SID,
+	m := &model.Message{SID: model.NewSID(model.PrefixMessage), AccountSID: ch.AccountSID, ServiceSID: ch.ServiceSID,
 		ChannelSID: ch.SID, From: from, Attributes: attributesOrEmpty(in.Attributes), Type: model.MessageText,
 		LastUpdatedBy: in.LastUpdatedBy, WasEdited: updated.After(created), ClientMessageID: in.ClientMessageID,
 		DateCreated: created, DateUpdated: updated}
@@ -124,7 +124,7 @@ func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 		return nil, err
 	}
 	if isNew {
-		c.emit(ctx, a, model.Event{Type: model.EventMessageAdded, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
+		c.emit(ctx, a, model.Event{Type: model.EventMessageAdded, AccountSID: ch.AccountSID, ServiceSID: ch.ServiceSID,
 			ChannelSID: ch.SID, Message: stored})
 	}
 	return stored, nil
@@ -133,7 +133,7 @@ func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 // GetMessage returns a message of a channel by SID (Twilio's message path
 // takes the SID, not the index).
 func (c *Core) GetMessage(ctx context.Context, a Actor, serviceSID, channelKey, sid string) (*model.Message, error) {
-	_, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (c *Core) GetMessage(ctx context.Context, a Actor, serviceSID, channelKey, 
 // (the default when empty) or "desc". Page tokens carry message indices, so
 // paging is stable while messages are added or deleted.
 func (c *Core) ListMessages(ctx context.Context, a Actor, serviceSID, channelKey, order string, pp PageParams) ([]model.Message, PageInfo, error) {
-	_, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
@@ -174,7 +174,7 @@ func (c *Core) ListMessages(ctx context.Context, a Actor, serviceSID, channelKey
 // user's edit records their identity and a REST edit leaves it as it was
 // (null until someone names an editor), since no identity made the edit.
 func (c *Core) UpdateMessage(ctx context.Context, a Actor, serviceSID, channelKey, sid string, in MessageUpdate) (*model.Message, error) {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -184,17 +184,17 @@ func (c *Core) UpdateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 	if in == (MessageUpdate{}) {
 		return nil, invalid(model.CodeNoUpdateParams, "No parameters to update")
 	}
-	old, err := c.store.GetMessage(ctx, svc.SID, ch.SID, sid)
+	old, err := c.store.GetMessage(ctx, ch.ServiceSID, ch.SID, sid)
 	if err != nil {
 		return nil, err
 	}
 	if in.Body != nil || in.From != nil || in.DateCreated != nil || in.DateUpdated != nil || in.LastUpdatedBy != nil {
-		if err := c.can(ctx, a, svc, ch, ownOrAny(a, old.From, model.PermEditOwnMessage, model.PermEditAnyMessage)...); err != nil {
+		if err := c.can(ctx, a, ch.ServiceSID, ch, ownOrAny(a, old.From, model.PermEditOwnMessage, model.PermEditAnyMessage)...); err != nil {
 			return nil, err
 		}
 	}
 	if in.Attributes != nil {
-		if err := c.can(ctx, a, svc, ch, ownOrAny(a, old.From, model.PermEditOwnMessageAttributes,
+		if err := c.can(ctx, a, ch.ServiceSID, ch, ownOrAny(a, old.From, model.PermEditOwnMessageAttributes,
 			model.PermEditAnyMessageAttributes)...); err != nil {
 			return nil, err
 		}
@@ -223,7 +223,7 @@ func (c *Core) UpdateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 		}
 	}
 	now := c.nowUTC()
-	m, err := c.store.UpdateMessage(ctx, svc.SID, ch.SID, sid, func(m *model.Message) error {
+	m, err := c.store.UpdateMessage(ctx, ch.ServiceSID, ch.SID, sid, func(m *model.Message) error {
 		if in.Body != nil {
 			if m.Type == model.MessageMedia {
 				return invalid(codeMediaBodyNotEditable, "The body of a media message cannot be updated")
@@ -255,31 +255,31 @@ func (c *Core) UpdateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 	if err != nil {
 		return nil, err
 	}
-	c.emit(ctx, a, model.Event{Type: model.EventMessageUpdated, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
+	c.emit(ctx, a, model.Event{Type: model.EventMessageUpdated, AccountSID: ch.AccountSID, ServiceSID: ch.ServiceSID,
 		ChannelSID: ch.SID, Message: m})
 	return m, nil
 }
 
 // DeleteMessage deletes a message. Its index is never reused.
 func (c *Core) DeleteMessage(ctx context.Context, a Actor, serviceSID, channelKey, sid string) error {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	if err != nil {
 		return err
 	}
 	if !model.IsSID(model.PrefixMessage, sid) {
 		return notFound("Message")
 	}
-	m, err := c.store.GetMessage(ctx, svc.SID, ch.SID, sid)
+	m, err := c.store.GetMessage(ctx, ch.ServiceSID, ch.SID, sid)
 	if err != nil {
 		return err
 	}
-	if err := c.can(ctx, a, svc, ch, ownOrAny(a, m.From, model.PermDeleteOwnMessage, model.PermDeleteAnyMessage)...); err != nil {
+	if err := c.can(ctx, a, ch.ServiceSID, ch, ownOrAny(a, m.From, model.PermDeleteOwnMessage, model.PermDeleteAnyMessage)...); err != nil {
 		return err
 	}
-	if err := c.store.DeleteMessage(ctx, svc.SID, ch.SID, sid); err != nil {
+	if err := c.store.DeleteMessage(ctx, ch.ServiceSID, ch.SID, sid); err != nil {
 		return err
 	}
-	c.emit(ctx, a, model.Event{Type: model.EventMessageRemoved, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
+	c.emit(ctx, a, model.Event{Type: model.EventMessageRemoved, AccountSID: ch.AccountSID, ServiceSID: ch.ServiceSID,
 		ChannelSID: ch.SID, Message: m})
 	return nil
 }

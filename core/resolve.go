@@ -96,3 +96,14 @@ func (c *Core) ensureUser(ctx context.Context, a Actor, svc *model.Service, iden
 	c.emit(ctx, a, model.Event{Type: model.EventUserAdded, AccountSID: u.AccountSID, ServiceSID: svc.SID, User: u})
 	return u, nil
 }
+
+// channelIn resolves a channel key within a service without reading the
+// service: channel lookups are scoped by service and a deleted service has
+// no channels, so a missing service is a missing channel. Message actions,
+// the hottest path, use it to save a read.
+func (c *Core) channelIn(ctx context.Context, serviceSID, channelKey string) (*model.Channel, error) {
+	if !model.IsSID(model.PrefixService, serviceSID) {
+		return nil, notFound("Service")
+	}
+	return c.channel(ctx, serviceSID, channelKey)
+}

@@ -140,7 +140,7 @@ func (c *Core) CreateWebhook(ctx context.Context, a Actor, serviceSID, channelKe
 	if err != nil {
 		return nil, err
 	}
-	if err := c.can(ctx, a, svc, ch); err != nil {
+	if err := c.can(ctx, a, svc.SID, ch); err != nil {
 		return nil, err
 	}
 	w := &model.Webhook{SID: model.NewSID(model.PrefixWebhook), AccountSID: svc.AccountSID, ServiceSID: svc.SID,
@@ -169,7 +169,7 @@ func (c *Core) GetWebhook(ctx context.Context, a Actor, serviceSID, channelKey, 
 	if err != nil {
 		return nil, err
 	}
-	if err := c.can(ctx, a, svc, ch); err != nil {
+	if err := c.can(ctx, a, svc.SID, ch); err != nil {
 		return nil, err
 	}
 	if !model.IsSID(model.PrefixWebhook, sid) {
@@ -184,7 +184,7 @@ func (c *Core) ListWebhooks(ctx context.Context, a Actor, serviceSID, channelKey
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
-	if err := c.can(ctx, a, svc, ch); err != nil {
+	if err := c.can(ctx, a, svc.SID, ch); err != nil {
 		return nil, PageInfo{}, err
 	}
 	pr, err := shapeWebhooks.request(pp)
@@ -204,7 +204,7 @@ func (c *Core) UpdateWebhook(ctx context.Context, a Actor, serviceSID, channelKe
 	if err != nil {
 		return nil, err
 	}
-	if err := c.can(ctx, a, svc, ch); err != nil {
+	if err := c.can(ctx, a, svc.SID, ch); err != nil {
 		return nil, err
 	}
 	if !model.IsSID(model.PrefixWebhook, sid) {
@@ -233,7 +233,7 @@ func (c *Core) DeleteWebhook(ctx context.Context, a Actor, serviceSID, channelKe
 	if err != nil {
 		return err
 	}
-	if err := c.can(ctx, a, svc, ch); err != nil {
+	if err := c.can(ctx, a, svc.SID, ch); err != nil {
 		return err
 	}
 	if !model.IsSID(model.PrefixWebhook, sid) {
