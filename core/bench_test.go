@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -144,4 +145,28 @@ func BenchmarkListMessages50(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 		})
 	}
+}
+
+// BenchmarkBaselineFsync is the disk's floor for durable writes, measured
+// in the same run as the benchmarks above: append 128 bytes to a file and
+// fdatasync it, once per op. docs/benchmarks.md states the others as ratios
+// of it.
+func BenchmarkBaselineFsync(b *testing.B) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "baseline"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 128)
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		if _, err := f.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "syncs/s")
 }

@@ -13,9 +13,14 @@ import (
 var (
 	errAuthenticate = model.Errorf(model.KindUnauthenticated, model.CodeAuthenticate, "Authenticate")
 	errNoRoute      = model.Errorf(model.KindNotFound, model.CodeNotFound, "not found")
-	errMethod       = model.Errorf(model.KindInvalid, 20004, "Method not allowed")
 	errTooLarge     = model.Errorf(model.KindTooLarge, model.CodeRequestTooLarge, "Request body too large")
 )
+
+// codeMethodNotAllowed is Twilio's code for an unsupported method.
+const codeMethodNotAllowed = 20004
+
+// moreInfo is the documentation URL of a Twilio error code.
+func moreInfo(code int) string { return "https://www.twilio.com/docs/errors/" + strconv.Itoa(code) }
 
 // status maps an error kind to its HTTP status: the one table of it.
 func status(k model.Kind) int {
@@ -66,7 +71,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, st, errorBody{Code: e.Code, Message: msg,
-		MoreInfo: "https://www.twilio.com/docs/errors/" + strconv.Itoa(e.Code), Status: st})
+		MoreInfo: moreInfo(e.Code), Status: st})
 }
 
 // writeJSON renders v as the JSON body with the given status.

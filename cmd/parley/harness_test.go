@@ -138,7 +138,13 @@ func (ts *testServer) validate(method, path, rawQuery string, reqBody []byte, re
 	req, _ := http.NewRequest(method, u.String(), bytes.NewReader(reqBody))
 	route, params, err := router.FindRoute(req)
 	if err != nil {
-		t.Errorf("%s %s: no operation in the spec: %v", method, path, err)
+		// Only error answers may come from paths the spec does not have
+		// (tests send those on purpose); they must still be Twilio errors.
+		if resp.StatusCode < 400 {
+			t.Errorf("%s %s: no operation in the spec: %v", method, path, err)
+		} else {
+			ts.checkErrorBody(method, path, resp.StatusCode, body)
+		}
 		return
 	}
 	in := &openapi3filter.ResponseValidationInput{
