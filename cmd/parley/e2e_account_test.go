@@ -485,7 +485,7 @@ func TestAccountBindings(t *testing.T) {
 	}
 	// Filters survive paging.
 	st, body := ts.do(http.MethodGet, "/v2/Services/"+*svc.Sid+"/Bindings?BindingType=fcm&PageSize=1", nil)
-	if st != 200 || !strings.Contains(string(body), `BindingType=fcm\u0026PageSize=1\u0026Page=1\u0026PageToken=PABS`) {
+	if st != 200 || !strings.Contains(string(body), `BindingType=fcm&PageSize=1&Page=1&PageToken=PABS`) {
 		t.Errorf("filtered next page: %s", body)
 	}
 
