@@ -67,6 +67,15 @@ type BindingFilter struct {
 //     maintained by the store in the same atomic step as the write that
 //     changes them.
 //   - Deletes cascade as documented on each method.
+//   - Creates store counters, NextIndex and last-message fields as zero,
+//     whatever the caller set. A create whose SID exists already gives
+//     KindConflict; a create or list under a missing parent (service,
+//     channel, user) gives KindNotFound.
+//   - Identities of members, invites and bindings are the user's: stores
+//     fill them from the user record.
+//   - A call whose context is already cancelled fails and changes nothing.
+//     Once a write has been taken for commit, the caller gets its real
+//     outcome, never a failure for a write that was applied.
 type Store interface {
 	// Close releases the store. Pending writes finish first.
 	Close() error
@@ -106,7 +115,7 @@ type Store interface {
 	GetRole(ctx context.Context, serviceSID, sid string) (*Role, error)
 	// ListRoles lists a service's roles in creation order.
 	ListRoles(ctx context.Context, serviceSID string, p PageRequest) (Page[Role], error)
-	// UpdateRole changes a role.
+	// UpdateRole changes a role's name and permissions (not its type).
 	UpdateRole(ctx context.Context, serviceSID, sid string, fn func(*Role) error) (*Role, error)
 	// DeleteRole deletes a role. Users and members that hold it keep its SID.
 	DeleteRole(ctx context.Context, serviceSID, sid string) error

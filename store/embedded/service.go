@@ -97,7 +97,7 @@ func (s *Store) ListRoles(ctx context.Context, serviceSID string, p model.PageRe
 // UpdateRole implements model.Store.
 func (s *Store) UpdateRole(ctx context.Context, serviceSID, sid string, fn func(*model.Role) error) (*model.Role, error) {
 	return modify(s, ctx, bRoles, key(serviceSID, sid), fn, func(_ *wtx, old, cur *model.Role) error {
-		cur.SID, cur.AccountSID, cur.ServiceSID = old.SID, old.AccountSID, old.ServiceSID
+		cur.SID, cur.AccountSID, cur.ServiceSID, cur.Type = old.SID, old.AccountSID, old.ServiceSID, old.Type
 		return nil
 	})
 }

@@ -220,6 +220,10 @@ func testRoles(t *testing.T, h Harness) {
 		x.Permissions = []string{model.PermSendMessage}
 		x.FriendlyName = "renamed"
 		x.SID, x.ServiceSID, x.AccountSID = "RLxx", s2.SID, "ACxx"
+		x.Type = model.RoleDeployment // a role's type never changes
+		if r.Type == model.RoleDeployment {
+			x.Type = model.RoleChannel
+		}
 		return nil
 	})
 	must(t, err)
