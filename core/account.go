@@ -125,15 +125,9 @@ func (c *Core) GetKey(ctx context.Context, sid string) (*model.APIKey, error) {
 
 // ListKeys lists API keys.
 func (c *Core) ListKeys(ctx context.Context, pp PageParams) ([]model.APIKey, PageInfo, error) {
-	pr, err := shapeKeys.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListKeys(ctx, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(k *model.APIKey) string { return k.SID }), nil
+	return listPage(shapeKeys, pp, func(pr model.PageRequest) (model.Page[model.APIKey], error) {
+		return c.store.ListKeys(ctx, pr)
+	}, func(k *model.APIKey) string { return k.SID })
 }
 
 // UpdateKey renames an API key.

@@ -120,15 +120,9 @@ func (c *Core) listBindings(ctx context.Context, serviceSID string, f model.Bind
 	if err := checkBindingTypes(f.BindingTypes); err != nil {
 		return nil, PageInfo{}, err
 	}
-	pr, err := shapeBindings.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListBindings(ctx, serviceSID, f, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(b *model.Binding) string { return b.SID }), nil
+	return listPage(shapeBindings, pp, func(pr model.PageRequest) (model.Page[model.Binding], error) {
+		return c.store.ListBindings(ctx, serviceSID, f, pr)
+	}, func(b *model.Binding) string { return b.SID })
 }
 
 // binding returns a binding of the service; with userKey set, it must also

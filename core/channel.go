@@ -97,7 +97,7 @@ func (c *Core) CreateChannel(ctx context.Context, a Actor, serviceSID string, in
 
 // GetChannel returns a channel by SID or unique name.
 func (c *Core) GetChannel(ctx context.Context, a Actor, serviceSID, channelKey string) (*model.Channel, error) {
-	_, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	return ch, err
 }
 
@@ -119,15 +119,9 @@ func (c *Core) ListChannels(ctx context.Context, a Actor, serviceSID string, typ
 		}
 		ts = append(ts, ct)
 	}
-	pr, err := shapeChannels.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListChannels(ctx, svc.SID, ts, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(ch *model.Channel) string { return ch.SID }), nil
+	return listPage(shapeChannels, pp, func(pr model.PageRequest) (model.Page[model.Channel], error) {
+		return c.store.ListChannels(ctx, svc.SID, ts, pr)
+	}, func(ch *model.Channel) string { return ch.SID })
 }
 
 // UpdateChannel changes a channel's names, attributes, author or dates. The

@@ -116,15 +116,9 @@ func (c *Core) GetCredential(ctx context.Context, a Actor, sid string) (*model.C
 
 // ListCredentials lists push credentials.
 func (c *Core) ListCredentials(ctx context.Context, a Actor, pp PageParams) ([]model.Credential, PageInfo, error) {
-	pr, err := shapeCredentials.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListCredentials(ctx, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(c *model.Credential) string { return c.SID }), nil
+	return listPage(shapeCredentials, pp, func(pr model.PageRequest) (model.Page[model.Credential], error) {
+		return c.store.ListCredentials(ctx, pr)
+	}, func(c *model.Credential) string { return c.SID })
 }
 
 // UpdateCredential changes a push credential; secrets not sent are kept.

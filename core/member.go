@@ -135,7 +135,7 @@ func (c *Core) CreateMember(ctx context.Context, a Actor, serviceSID, channelKey
 
 // GetMember returns a member by SID or identity.
 func (c *Core) GetMember(ctx context.Context, a Actor, serviceSID, channelKey, memberKey string) (*model.Member, error) {
-	_, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -145,19 +145,13 @@ func (c *Core) GetMember(ctx context.Context, a Actor, serviceSID, channelKey, m
 // ListMembers lists a channel's members in creation order, only those with
 // the given identities when identities is not empty.
 func (c *Core) ListMembers(ctx context.Context, a Actor, serviceSID, channelKey string, identities []string, pp PageParams) ([]model.Member, PageInfo, error) {
-	_, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
-	pr, err := shapeMembers.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListMembers(ctx, ch.ServiceSID, ch.SID, identities, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(m *model.Member) string { return m.SID }), nil
+	return listPage(shapeMembers, pp, func(pr model.PageRequest) (model.Page[model.Member], error) {
+		return c.store.ListMembers(ctx, ch.ServiceSID, ch.SID, identities, pr)
+	}, func(m *model.Member) string { return m.SID })
 }
 
 // UpdateMember changes a member's role, read horizon, dates or attributes.
@@ -327,7 +321,7 @@ func (c *Core) CreateInvite(ctx context.Context, a Actor, serviceSID, channelKey
 
 // GetInvite returns an invite by SID.
 func (c *Core) GetInvite(ctx context.Context, a Actor, serviceSID, channelKey, sid string) (*model.Invite, error) {
-	_, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -340,19 +334,13 @@ func (c *Core) GetInvite(ctx context.Context, a Actor, serviceSID, channelKey, s
 // ListInvites lists a channel's invites in creation order, only those for
 // the given identities when identities is not empty.
 func (c *Core) ListInvites(ctx context.Context, a Actor, serviceSID, channelKey string, identities []string, pp PageParams) ([]model.Invite, PageInfo, error) {
-	_, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	ch, err := c.channelIn(ctx, serviceSID, channelKey)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
-	pr, err := shapeInvites.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListInvites(ctx, ch.ServiceSID, ch.SID, identities, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(in *model.Invite) string { return in.SID }), nil
+	return listPage(shapeInvites, pp, func(pr model.PageRequest) (model.Page[model.Invite], error) {
+		return c.store.ListInvites(ctx, ch.ServiceSID, ch.SID, identities, pr)
+	}, func(in *model.Invite) string { return in.SID })
 }
 
 // DeleteInvite revokes an invite.
@@ -423,15 +411,9 @@ func (c *Core) ListUserChannels(ctx context.Context, a Actor, serviceSID, userKe
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
-	pr, err := shapeUserChannels.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListUserChannels(ctx, svc.SID, u.SID, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(uc *model.UserChannel) string { return uc.Channel.SID }), nil
+	return listPage(shapeUserChannels, pp, func(pr model.PageRequest) (model.Page[model.UserChannel], error) {
+		return c.store.ListUserChannels(ctx, svc.SID, u.SID, pr)
+	}, func(uc *model.UserChannel) string { return uc.Channel.SID })
 }
 
 // GetUserChannel returns a user's row for one channel.

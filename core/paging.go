@@ -138,3 +138,17 @@ func pageInfo[T any](pr model.PageRequest, p model.Page[T], cursor func(*T) stri
 }
 
 func messageCursor(m *model.Message) string { return strconv.FormatInt(m.Index, 10) }
+
+// listPage runs one list: it checks pp against the list's shape, fetches the
+// page and builds its tokens.
+func listPage[T any](shape listShape, pp PageParams, fetch func(model.PageRequest) (model.Page[T], error), cursor func(*T) string) ([]T, PageInfo, error) {
+	pr, err := shape.request(pp)
+	if err != nil {
+		return nil, PageInfo{}, err
+	}
+	p, err := fetch(pr)
+	if err != nil {
+		return nil, PageInfo{}, err
+	}
+	return p.Items, pageInfo(pr, p, cursor), nil
+}

@@ -88,15 +88,9 @@ func (c *Core) ListRoles(ctx context.Context, a Actor, serviceSID string, pp Pag
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
-	pr, err := shapeRoles.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListRoles(ctx, svc.SID, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(r *model.Role) string { return r.SID }), nil
+	return listPage(shapeRoles, pp, func(pr model.PageRequest) (model.Page[model.Role], error) {
+		return c.store.ListRoles(ctx, svc.SID, pr)
+	}, func(r *model.Role) string { return r.SID })
 }
 
 // UpdateRole replaces a role's permissions.

@@ -169,15 +169,9 @@ func (c *Core) GetService(ctx context.Context, a Actor, sid string) (*model.Serv
 
 // ListServices lists the account's services.
 func (c *Core) ListServices(ctx context.Context, a Actor, pp PageParams) ([]model.Service, PageInfo, error) {
-	pr, err := shapeServices.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListServices(ctx, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(s *model.Service) string { return s.SID }), nil
+	return listPage(shapeServices, pp, func(pr model.PageRequest) (model.Page[model.Service], error) {
+		return c.store.ListServices(ctx, pr)
+	}, func(s *model.Service) string { return s.SID })
 }
 
 // checkWebhookURL validates an absolute http(s) URL; "" clears it.

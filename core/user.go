@@ -70,15 +70,9 @@ func (c *Core) ListUsers(ctx context.Context, a Actor, serviceSID string, pp Pag
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
-	pr, err := shapeUsers.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListUsers(ctx, svc.SID, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(u *model.User) string { return u.SID }), nil
+	return listPage(shapeUsers, pp, func(pr model.PageRequest) (model.Page[model.User], error) {
+		return c.store.ListUsers(ctx, svc.SID, pr)
+	}, func(u *model.User) string { return u.SID })
 }
 
 // UpdateUser changes a user's role, attributes or friendly name.

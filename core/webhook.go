@@ -187,15 +187,9 @@ func (c *Core) ListWebhooks(ctx context.Context, a Actor, serviceSID, channelKey
 	if err := c.can(ctx, a, svc.SID, ch); err != nil {
 		return nil, PageInfo{}, err
 	}
-	pr, err := shapeWebhooks.request(pp)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	p, err := c.store.ListWebhooks(ctx, svc.SID, ch.SID, pr)
-	if err != nil {
-		return nil, PageInfo{}, err
-	}
-	return p.Items, pageInfo(pr, p, func(w *model.Webhook) string { return w.SID }), nil
+	return listPage(shapeWebhooks, pp, func(pr model.PageRequest) (model.Page[model.Webhook], error) {
+		return c.store.ListWebhooks(ctx, svc.SID, ch.SID, pr)
+	}, func(w *model.Webhook) string { return w.SID })
 }
 
 // UpdateWebhook changes a channel webhook's configuration (not its type).
