@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -124,39 +126,45 @@ func loadSpec() (routers.Router, error) {
 	return specRouter, specErr
 }
 
-// validate checks one response against the operation's response schema.
-func (ts *testServer) validate(method, path, rawQuery string, reqBody []byte, resp *http.Response, body []byte) {
-	t := ts.t
-	t.Helper()
+// errNoOperation marks a path the spec does not describe.
+var errNoOperation = errors.New("no operation in the spec")
+
+// specCheck validates one response against its operation's response schema
+// in Twilio's spec.
+func specCheck(method, path, rawQuery string, reqBody []byte, status int, header http.Header, body []byte) error {
 	router, err := loadSpec()
 	if err != nil {
-		t.Errorf("load OpenAPI spec: %v", err)
-		return
+		return fmt.Errorf("load OpenAPI spec: %w", err)
 	}
 	u, _ := url.Parse("https://chat.twilio.com" + path)
 	u.RawQuery = rawQuery
 	req, _ := http.NewRequest(method, u.String(), bytes.NewReader(reqBody))
 	route, params, err := router.FindRoute(req)
 	if err != nil {
-		// Only error answers may come from paths the spec does not have
-		// (tests send those on purpose); they must still be Twilio errors.
-		if resp.StatusCode < 400 {
-			t.Errorf("%s %s: no operation in the spec: %v", method, path, err)
-		} else {
-			ts.checkErrorBody(method, path, resp.StatusCode, body)
-		}
-		return
+		return fmt.Errorf("%w: %v", errNoOperation, err)
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
 			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: resp.StatusCode,
-		Header: resp.Header,
-		Options: &openapi3filter.Options{IncludeResponseStatus: false,
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		Status:  status,
+		Header:  header,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
 	}
 	in.SetBodyBytes(body)
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+	return openapi3filter.ValidateResponse(context.Background(), in)
+}
+
+// validate checks one response against the spec and, for errors, Twilio's
+// error JSON.
+func (ts *testServer) validate(method, path, rawQuery string, reqBody []byte, resp *http.Response, body []byte) {
+	t := ts.t
+	t.Helper()
+	err := specCheck(method, path, rawQuery, reqBody, resp.StatusCode, resp.Header, body)
+	switch {
+	case errors.Is(err, errNoOperation) && resp.StatusCode >= 400:
+		// Only error answers may come from paths the spec does not have
+		// (tests send those on purpose); they must still be Twilio errors.
+	case err != nil:
 		t.Errorf("%s %s: response %d does not match the spec: %v\nbody: %s", method, path, resp.StatusCode, err, body)
 	}
 	if resp.StatusCode >= 400 {
@@ -228,5 +236,29 @@ func (ts *testServer) wantError(method, path string, form url.Values, wantStatus
 	_ = json.Unmarshal(body, &e)
 	if st != wantStatus || e.Code != wantCode {
 		ts.t.Errorf("%s %s %v: got %d code %d, want %d code %d; body %s", method, path, form, st, e.Code, wantStatus, wantCode, body)
+	}
+}
+
+// TestSpecCheckCatchesMismatches shows the spec validation the e2e tests
+// rely on can fail: wrong types and missing envelope keys are reported.
+func TestSpecCheckCatchesMismatches(t *testing.T) {
+	h := http.Header{"Content-Type": {"application/json"}}
+	path := "/v2/Services/IS0123456789abcdef0123456789abcdef/Channels/CH0123456789abcdef0123456789abcdef"
+	good := `{"sid":"CH0123456789abcdef0123456789abcdef","members_count":1,"messages_count":2}`
+	if err := specCheck("GET", path, "", nil, 200, h, []byte(good)); err != nil {
+		t.Fatalf("a well-formed channel was refused: %v", err)
+	}
+	for _, bad := range []string{
+		`{"sid":"CH0123456789abcdef0123456789abcdef","members_count":"one"}`,
+		`{"sid":"not-a-sid"}`,
+		`{"sid":"CH0123456789abcdef0123456789abcdef","type":"secret"}`,
+		`not json`,
+	} {
+		if err := specCheck("GET", path, "", nil, 200, h, []byte(bad)); err == nil {
+			t.Errorf("specCheck accepted %s", bad)
+		}
+	}
+	if err := specCheck("GET", "/v2/Nope", "", nil, 200, h, []byte(`{}`)); !errors.Is(err, errNoOperation) {
+		t.Errorf("unknown path: err = %v, want errNoOperation", err)
 	}
 }
