@@ -10,9 +10,9 @@ build: ## build bin/parley
 serve: ## run Parley on its embedded store in ./data (REST on 127.0.0.1:8080)
 	$(GO) run ./cmd/parley serve
 
-test: ## vet, then the whole test suite
+test: ## vet, then the whole test suite with the race detector
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./...
 
 lint: ## gofmt, vet and staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
