@@ -47,6 +47,31 @@ func (k Kind) String() string {
 	}
 }
 
+// HTTPStatus is the HTTP status the REST API answers for the kind; RPC
+// replies over MQTT carry it too, so clients see one table.
+func (k Kind) HTTPStatus() int {
+	switch k {
+	case KindInvalid:
+		return 400
+	case KindNotFound:
+		return 404
+	case KindConflict:
+		return 409
+	case KindForbidden:
+		return 403
+	case KindUnauthenticated:
+		return 401
+	case KindTooLarge:
+		return 413
+	case KindRateLimited:
+		return 429
+	case KindUnavailable:
+		return 503
+	default:
+		return 500
+	}
+}
+
 // Error is the one error type that crosses layers. Code is the Twilio error
 // code (https://www.twilio.com/docs/errors/{Code}); Message is safe to show to
 // the caller.

@@ -23,30 +23,6 @@ const codeMethodNotAllowed = 20004
 // moreInfo is the documentation URL of a Twilio error code.
 func moreInfo(code int) string { return "https://www.twilio.com/docs/errors/" + strconv.Itoa(code) }
 
-// status maps an error kind to its HTTP status: the one table of it.
-func status(k model.Kind) int {
-	switch k {
-	case model.KindInvalid:
-		return http.StatusBadRequest
-	case model.KindNotFound:
-		return http.StatusNotFound
-	case model.KindConflict:
-		return http.StatusConflict
-	case model.KindForbidden:
-		return http.StatusForbidden
-	case model.KindUnauthenticated:
-		return http.StatusUnauthorized
-	case model.KindTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case model.KindRateLimited:
-		return http.StatusTooManyRequests
-	case model.KindUnavailable:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
-
 // errorBody is Twilio's error JSON.
 type errorBody struct {
 	Code     int    `json:"code"`
@@ -63,7 +39,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		err = errTooLarge
 	}
 	e := model.AsError(err)
-	st := status(e.Kind)
+	st := e.Kind.HTTPStatus()
 	msg := e.Message
 	if e.Code == model.CodeNotFound {
 		msg = "The requested resource " + strings.TrimPrefix(r.URL.Path, "/v2") + " was not found"
