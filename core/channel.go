@@ -86,12 +86,12 @@ func (c *Core) CreateChannel(ctx context.Context, a Actor, serviceSID string, in
 	}
 	ch := &model.Channel{SID: model.NewSID(model.PrefixChannel), AccountSID: svc.AccountSID, ServiceSID: svc.SID,
 		FriendlyName: in.FriendlyName, UniqueName: in.UniqueName, Attributes: attributesOrEmpty(in.Attributes),
-		Type: typ, CreatedBy: createdBy, DateCreated: created, DateUpdated: updated}
+		Type: typ, CreatedBy: createdBy, DateCreated: created, DateUpdated: updated, Epoch: newEpoch()}
 	if err := c.store.CreateChannel(ctx, ch); err != nil {
 		return nil, err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventChannelAdded, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Channel: ch})
+		ChannelSID: ch.SID, Epoch: ch.Epoch, Channel: ch})
 	return ch, nil
 }
 
@@ -196,7 +196,7 @@ func (c *Core) UpdateChannel(ctx context.Context, a Actor, serviceSID, channelKe
 		return nil, err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventChannelUpdated, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: out.SID, Channel: out})
+		ChannelSID: out.SID, Seq: out.Seq, Epoch: epochOf(out), Channel: out})
 	return out, nil
 }
 
@@ -210,10 +210,11 @@ func (c *Core) DeleteChannel(ctx context.Context, a Actor, serviceSID, channelKe
 	if err := c.can(ctx, a, svc.SID, ch, model.PermDestroyChannel); err != nil {
 		return err
 	}
-	if err := c.store.DeleteChannel(ctx, svc.SID, ch.SID); err != nil {
+	gone, err := c.store.DeleteChannel(ctx, svc.SID, ch.SID)
+	if err != nil {
 		return err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventChannelRemoved, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Channel: ch})
+		ChannelSID: gone.SID, Seq: gone.Seq, Epoch: epochOf(gone), Channel: gone})
 	return nil
 }

@@ -129,7 +129,7 @@ func (c *Core) CreateMember(ctx context.Context, a Actor, serviceSID, channelKey
 		return nil, err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventMemberJoined, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Member: m})
+		ChannelSID: ch.SID, Seq: m.Seq, Epoch: epochOf(ch), Member: m})
 	return m, nil
 }
 
@@ -222,7 +222,7 @@ func (c *Core) UpdateMember(ctx context.Context, a Actor, serviceSID, channelKey
 		return nil, err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventMemberUpdated, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Member: m})
+		ChannelSID: ch.SID, Seq: m.Seq, Epoch: epochOf(ch), Member: m})
 	return m, nil
 }
 
@@ -264,11 +264,12 @@ func (c *Core) removeMember(ctx context.Context, a Actor, svc *model.Service, ch
 	if err := c.can(ctx, a, svc.SID, ch, perm); err != nil {
 		return err
 	}
-	if err := c.store.RemoveMember(ctx, svc.SID, ch.SID, m.SID); err != nil {
+	gone, err := c.store.RemoveMember(ctx, svc.SID, ch.SID, m.SID)
+	if err != nil {
 		return err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventMemberLeft, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Member: m})
+		ChannelSID: ch.SID, Seq: gone.Seq, Epoch: epochOf(ch), Member: gone})
 	return nil
 }
 
@@ -478,7 +479,7 @@ func (c *Core) UpdateUserChannel(ctx context.Context, a Actor, serviceSID, userK
 		return nil, err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventMemberUpdated, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Member: m})
+		ChannelSID: ch.SID, Seq: m.Seq, Epoch: epochOf(ch), Member: m})
 	return c.store.GetUserChannel(ctx, svc.SID, u.SID, ch.SID)
 }
 

@@ -125,7 +125,7 @@ func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 	}
 	if isNew {
 		c.emit(ctx, a, model.Event{Type: model.EventMessageAdded, AccountSID: ch.AccountSID, ServiceSID: ch.ServiceSID,
-			ChannelSID: ch.SID, Message: stored})
+			ChannelSID: ch.SID, Seq: stored.Seq, Epoch: epochOf(ch), Message: stored})
 	}
 	return stored, nil
 }
@@ -256,7 +256,7 @@ func (c *Core) UpdateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 		return nil, err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventMessageUpdated, AccountSID: ch.AccountSID, ServiceSID: ch.ServiceSID,
-		ChannelSID: ch.SID, Message: m})
+		ChannelSID: ch.SID, Seq: m.Seq, Epoch: epochOf(ch), Message: m})
 	return m, nil
 }
 
@@ -276,10 +276,11 @@ func (c *Core) DeleteMessage(ctx context.Context, a Actor, serviceSID, channelKe
 	if err := c.can(ctx, a, ch.ServiceSID, ch, ownOrAny(a, m.From, model.PermDeleteOwnMessage, model.PermDeleteAnyMessage)...); err != nil {
 		return err
 	}
-	if err := c.store.DeleteMessage(ctx, ch.ServiceSID, ch.SID, sid); err != nil {
+	gone, err := c.store.DeleteMessage(ctx, ch.ServiceSID, ch.SID, sid)
+	if err != nil {
 		return err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventMessageRemoved, AccountSID: ch.AccountSID, ServiceSID: ch.ServiceSID,
-		ChannelSID: ch.SID, Message: m})
+		ChannelSID: ch.SID, Seq: gone.Seq, Epoch: epochOf(ch), Message: gone})
 	return nil
 }

@@ -28,6 +28,10 @@ const (
 	EventServiceUpdated EventType = "serviceUpdated"
 	EventRoleUpdated    EventType = "roleUpdated"
 	EventRoleRemoved    EventType = "roleRemoved"
+	// EventTypingStarted and EventTypingEnded are ephemeral: they change
+	// nothing stored and carry no Seq.
+	EventTypingStarted EventType = "typingStarted"
+	EventTypingEnded   EventType = "typingEnded"
 )
 
 // Source tells which door an action came in by.
@@ -48,6 +52,13 @@ type Event struct {
 	AccountSID string
 	ServiceSID string
 	ChannelSID string
+	// Seq and Epoch place a channel event in its channel's event stream
+	// (Channel.Seq, Channel.Epoch): within one epoch, the events of a
+	// channel that change its state carry Seq 1, 2, 3... with no gaps, in
+	// the order the store applied the writes. Zero and "" for events that
+	// are not channel events, and for ephemeral ones (typing).
+	Seq   int64
+	Epoch string
 	// WebhooksEnabled carries X-Twilio-Webhook-Enabled for REST actions.
 	WebhooksEnabled bool
 	Time            time.Time
@@ -58,6 +69,10 @@ type Event struct {
 	Invite          *Invite
 	User            *User
 	Role            *Role
+	// Identity and Timeout describe typing events: who is typing and, on
+	// typingStarted, the service's typing indicator timeout in seconds.
+	Identity string
+	Timeout  int
 }
 
 // EventSink receives every event core emits. Publish must not block for

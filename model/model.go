@@ -143,6 +143,18 @@ type Channel struct {
 	LastMessageDate  time.Time
 	DateCreated      time.Time
 	DateUpdated      time.Time
+	// Seq is the sequence number of the channel's latest event: 0 for a new
+	// channel, then one more for every write that changes the channel's
+	// state (message create, update and delete; member add, update and
+	// remove; channel update; channel delete). The store assigns it in the
+	// same atomic step as the write, so a channel's events are densely
+	// numbered 1, 2, 3... (see Store). Core never sets it.
+	Seq int64
+	// Epoch names the channel's event history: set by core when the channel
+	// is created and never changed by the store. A different epoch means
+	// that seq numbering started over (history reset), so clients must
+	// resynchronise rather than compare seq numbers.
+	Epoch string
 }
 
 // NotificationLevel is a member's push level on a channel.
@@ -169,6 +181,10 @@ type Member struct {
 	NotificationLevel        NotificationLevel
 	DateCreated              time.Time
 	DateUpdated              time.Time
+	// Seq is the channel event sequence number the store assigned to the
+	// write that last created, changed or removed this member (see
+	// Channel.Seq). Stores set it; whatever the caller sets is ignored.
+	Seq int64
 }
 
 // MessageType is text or media.
@@ -208,6 +224,10 @@ type Message struct {
 	ClientMessageID string
 	DateCreated     time.Time
 	DateUpdated     time.Time
+	// Seq is the channel event sequence number the store assigned to the
+	// write that last created, changed or removed this message (see
+	// Channel.Seq). Stores set it; whatever the caller sets is ignored.
+	Seq int64
 }
 
 // Invite is a pending invitation of an identity to a channel (IN...).

@@ -66,9 +66,19 @@ type BindingFilter struct {
 //     User.JoinedChannelsCount) and the indexes behind name lookups are
 //     maintained by the store in the same atomic step as the write that
 //     changes them.
+//   - Channel event sequence: every write that changes a channel's state
+//     advances Channel.Seq by exactly one in the same atomic step, and
+//     records the new value as the Seq of the message, member or channel it
+//     returns. Those writes are CreateMessage (a new message, not an
+//     idempotent replay), UpdateMessage, DeleteMessage, AddMember,
+//     UpdateMember, RemoveMember, UpdateChannel and DeleteChannel; also a
+//     membership removed by DeleteUser (which returns no seq: subscribers
+//     see a gap and re-fetch). Concurrent writes to one channel therefore
+//     get distinct, gap-free seqs in commit order. Invites and webhooks do
+//     not move it. Channel.Epoch is kept as created.
 //   - Deletes cascade as documented on each method.
-//   - Creates store counters, NextIndex and last-message fields as zero,
-//     whatever the caller set. A create whose SID exists already gives
+//   - Creates store counters, NextIndex, Seq and last-message fields as
+//     zero, whatever the caller set. A create whose SID exists already gives
 //     KindConflict; a create or list under a missing parent (service,
 //     channel, user) gives KindNotFound.
 //   - Identities of members, invites and bindings are the user's: stores
@@ -146,12 +156,15 @@ type Store interface {
 	// of the given types when types is not empty.
 	ListChannels(ctx context.Context, serviceSID string, types []ChannelType, p PageRequest) (Page[Channel], error)
 	// UpdateChannel changes a channel's names, attributes, type, author and
-	// dates (not its counters or message index). A new unique name already
-	// taken gives KindConflict with CodeUniqueNameExists.
+	// dates (not its counters, message index, Seq or Epoch) and advances
+	// its Seq. A new unique name already taken gives KindConflict with
+	// CodeUniqueNameExists.
 	UpdateChannel(ctx context.Context, serviceSID, sid string, fn func(*Channel) error) (*Channel, error)
 	// DeleteChannel deletes a channel with its members (decrementing each
-	// user's JoinedChannelsCount), messages, invites and webhooks.
-	DeleteChannel(ctx context.Context, serviceSID, sid string) error
+	// user's JoinedChannelsCount), messages, invites and webhooks. It
+	// returns the channel as it was, with Seq advanced: the seq of its
+	// channelRemoved event, the last of the channel.
+	DeleteChannel(ctx context.Context, serviceSID, sid string) (*Channel, error)
 
 	// AddMember stores a new member of an existing channel for an existing
 	// user (m.UserSID), atomically checking, in this order: channel and user
@@ -160,7 +173,8 @@ type Store interface {
 	// (KindForbidden, CodeMembersLimit); the user is under lim.UserChannels
 	// (KindForbidden, CodeUserChannelsLimit). It increments the channel's
 	// MembersCount and the user's JoinedChannelsCount and deletes the
-	// identity's pending invite to the channel.
+	// identity's pending invite to the channel. It advances the channel's
+	// Seq; on success m.Seq is set to the new value.
 	AddMember(ctx context.Context, m *Member, lim MemberLimits) error
 	// GetMember returns a member by SID.
 	GetMember(ctx context.Context, serviceSID, channelSID, sid string) (*Member, error)
@@ -169,18 +183,22 @@ type Store interface {
 	// ListMembers lists a channel's members in creation order, only those
 	// with the given identities when identities is not empty.
 	ListMembers(ctx context.Context, serviceSID, channelSID string, identities []string, p PageRequest) (Page[Member], error)
-	// UpdateMember changes a member (not its identity or user).
+	// UpdateMember changes a member (not its identity or user) and advances
+	// the channel's Seq.
 	UpdateMember(ctx context.Context, serviceSID, channelSID, sid string, fn func(*Member) error) (*Member, error)
 	// RemoveMember deletes a member, decrementing the channel's MembersCount
-	// and the user's JoinedChannelsCount.
-	RemoveMember(ctx context.Context, serviceSID, channelSID, sid string) error
+	// and the user's JoinedChannelsCount and advancing its Seq. It returns
+	// the member as it was, with Seq set to the new value.
+	RemoveMember(ctx context.Context, serviceSID, channelSID, sid string) (*Member, error)
 
 	// CreateMessage stores a new message in an existing channel. It sets
 	// m.Index to the channel's NextIndex and advances NextIndex, increments
 	// MessagesCount and records the message as the channel's last, all in
-	// one atomic step: concurrent creates get distinct, gap-free indices. If
+	// one atomic step: concurrent creates get distinct, gap-free indices. It
+	// advances the channel's Seq and sets the stored message's Seq to it. If
 	// m.ClientMessageID is set and a message of the channel already has it,
-	// nothing is written and that message is returned with created false.
+	// nothing is written (Seq does not move) and that message is returned,
+	// with the Seq it was stored with, and created false.
 	CreateMessage(ctx context.Context, m *Message) (stored *Message, created bool, err error)
 	// GetMessage returns a message by SID.
 	GetMessage(ctx context.Context, serviceSID, channelSID, sid string) (*Message, error)
@@ -191,12 +209,15 @@ type Store interface {
 	// CountMessagesAfter counts the channel's messages whose index is
 	// greater than index (all of them when index is negative).
 	CountMessagesAfter(ctx context.Context, serviceSID, channelSID string, index int64) (int, error)
-	// UpdateMessage changes a message (not its index, channel or client ID).
+	// UpdateMessage changes a message (not its index, channel or client ID)
+	// and advances the channel's Seq.
 	UpdateMessage(ctx context.Context, serviceSID, channelSID, sid string, fn func(*Message) error) (*Message, error)
 	// DeleteMessage deletes a message, decrementing MessagesCount and, when
 	// it was the last message, pointing the channel's last message at the
-	// present message with the highest index. NextIndex does not move.
-	DeleteMessage(ctx context.Context, serviceSID, channelSID, sid string) error
+	// present message with the highest index. NextIndex does not move; Seq
+	// advances. It returns the message as it was, with Seq set to the new
+	// value.
+	DeleteMessage(ctx context.Context, serviceSID, channelSID, sid string) (*Message, error)
 
 	// CreateInvite stores a new invite in an existing channel. A pending
 	// invite for the same identity gives KindConflict with CodeUserInvited.

@@ -31,7 +31,7 @@ func (s *Store) CreateChannel(ctx context.Context, c *model.Channel) error {
 			return errUniqueName(c.UniqueName)
 		}
 		ch := *c
-		ch.MembersCount, ch.MessagesCount, ch.NextIndex = 0, 0, 0
+		ch.MembersCount, ch.MessagesCount, ch.NextIndex, ch.Seq = 0, 0, 0, 0
 		ch.LastMessageSID, ch.LastMessageIndex, ch.LastMessageDate = "", 0, time.Time{}
 		if err := w.insert(bChannels, key(c.ServiceSID, c.SID), &ch); err != nil {
 			return err
@@ -88,6 +88,7 @@ func (s *Store) UpdateChannel(ctx context.Context, serviceSID, sid string, fn fu
 		cur.SID, cur.AccountSID, cur.ServiceSID = old.SID, old.AccountSID, old.ServiceSID
 		cur.MembersCount, cur.MessagesCount, cur.NextIndex = old.MembersCount, old.MessagesCount, old.NextIndex
 		cur.LastMessageSID, cur.LastMessageIndex, cur.LastMessageDate = old.LastMessageSID, old.LastMessageIndex, old.LastMessageDate
+		cur.Seq, cur.Epoch = old.Seq+1, old.Epoch
 		if cur.UniqueName == old.UniqueName {
 			return nil
 		}
@@ -108,15 +109,18 @@ func (s *Store) UpdateChannel(ctx context.Context, serviceSID, sid string, fn fu
 
 // DeleteChannel implements model.Store: its members (each user's
 // JoinedChannelsCount goes down), messages, invites and webhooks go with it.
-func (s *Store) DeleteChannel(ctx context.Context, serviceSID, sid string) error {
-	return s.update(ctx, func(w *wtx) error {
+func (s *Store) DeleteChannel(ctx context.Context, serviceSID, sid string) (*model.Channel, error) {
+	var out *model.Channel
+	err := s.update(ctx, func(w *wtx) error {
 		c, err := load[model.Channel](&w.rtx, bChannels, key(serviceSID, sid))
 		if err != nil {
 			return err
 		}
+		c.Seq++
+		out = c
 		prefix := key(serviceSID, sid, "")
 		for _, ref := range w.refs(bMemberByIdentity, prefix) {
-			if err := w.dropMember(serviceSID, sid, ref.sid, false, true); err != nil {
+			if _, err := w.dropMember(serviceSID, sid, ref.sid, false, true); err != nil {
 				return err
 			}
 		}
@@ -137,6 +141,10 @@ func (s *Store) DeleteChannel(ctx context.Context, serviceSID, sid string) error
 		}
 		return w.del(bChannels, key(serviceSID, sid))
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // CreateWebhook implements model.Store.

@@ -13,7 +13,8 @@ import (
 // the user's; a user already member under another identity is also
 // CodeMemberExists.
 func (s *Store) AddMember(ctx context.Context, m *model.Member, lim model.MemberLimits) error {
-	return s.update(ctx, func(w *wtx) error {
+	var seq int64
+	err := s.update(ctx, func(w *wtx) error {
 		svc, chSID := m.ServiceSID, m.ChannelSID
 		ch, err := load[model.Channel](&w.rtx, bChannels, key(svc, chSID))
 		if err != nil {
@@ -24,6 +25,7 @@ func (s *Store) AddMember(ctx context.Context, m *model.Member, lim model.Member
 			return err
 		}
 		c := *m
+		c.Seq = ch.Seq + 1
 		if c.Identity == "" {
 			c.Identity = u.Identity
 		}
@@ -46,6 +48,8 @@ func (s *Store) AddMember(ctx context.Context, m *model.Member, lim model.Member
 			return err
 		}
 		ch.MembersCount++
+		ch.Seq = c.Seq
+		seq = c.Seq
 		if err := w.save(bChannels, key(svc, chSID), ch); err != nil {
 			return err
 		}
@@ -58,36 +62,45 @@ func (s *Store) AddMember(ctx context.Context, m *model.Member, lim model.Member
 		}
 		return nil
 	})
+	if err == nil {
+		m.Seq = seq
+	}
+	return err
 }
 
 // dropMember deletes a member and its index entries, decrementing the
-// channel's MembersCount and the user's JoinedChannelsCount when asked (not
-// for the one being deleted anyway).
-func (w *wtx) dropMember(svc, chSID, sid string, channel, user bool) error {
+// channel's MembersCount (and advancing its Seq, set on the member
+// returned) and the user's JoinedChannelsCount when asked (not for the one
+// being deleted anyway).
+func (w *wtx) dropMember(svc, chSID, sid string, channel, user bool) (*model.Member, error) {
 	m, err := load[model.Member](&w.rtx, bMembers, key(svc, chSID, sid))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.del(bMembers, key(svc, chSID, sid)); err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.del(bMemberByIdentity, key(svc, chSID, m.Identity)); err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.del(bUserMembers, key(svc, m.UserSID, chSID)); err != nil {
-		return err
+		return nil, err
 	}
 	if channel {
-		if err := adjust(w, bChannels, key(svc, chSID), func(c *model.Channel) { c.MembersCount-- }); err != nil {
-			return err
+		if err := adjust(w, bChannels, key(svc, chSID), func(c *model.Channel) {
+			c.MembersCount--
+			c.Seq++
+			m.Seq = c.Seq
+		}); err != nil {
+			return nil, err
 		}
 	}
 	if user {
 		if err := adjust(w, bUsers, key(svc, m.UserSID), func(u *model.User) { u.JoinedChannelsCount-- }); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return m, nil
 }
 
 // adjust changes a stored value in place; a missing one is left alone.
@@ -174,18 +187,25 @@ func (s *Store) ListMembers(ctx context.Context, serviceSID, channelSID string, 
 
 // UpdateMember implements model.Store.
 func (s *Store) UpdateMember(ctx context.Context, serviceSID, channelSID, sid string, fn func(*model.Member) error) (*model.Member, error) {
-	return modify(s, ctx, bMembers, key(serviceSID, channelSID, sid), fn, func(_ *wtx, old, cur *model.Member) error {
+	return modify(s, ctx, bMembers, key(serviceSID, channelSID, sid), fn, func(w *wtx, old, cur *model.Member) (err error) {
 		cur.SID, cur.AccountSID, cur.ServiceSID, cur.ChannelSID = old.SID, old.AccountSID, old.ServiceSID, old.ChannelSID
 		cur.UserSID, cur.Identity = old.UserSID, old.Identity
-		return nil
+		cur.Seq, err = w.nextSeq(serviceSID, channelSID)
+		return err
 	})
 }
 
 // RemoveMember implements model.Store.
-func (s *Store) RemoveMember(ctx context.Context, serviceSID, channelSID, sid string) error {
-	return s.update(ctx, func(w *wtx) error {
-		return w.dropMember(serviceSID, channelSID, sid, true, true)
+func (s *Store) RemoveMember(ctx context.Context, serviceSID, channelSID, sid string) (*model.Member, error) {
+	var out *model.Member
+	err := s.update(ctx, func(w *wtx) (err error) {
+		out, err = w.dropMember(serviceSID, channelSID, sid, true, true)
+		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // CreateInvite implements model.Store.

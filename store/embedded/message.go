@@ -41,8 +41,9 @@ func (s *Store) CreateMessage(ctx context.Context, m *model.Message) (*model.Mes
 			return model.Errorf(model.KindConflict, model.CodeInvalidParam, "A resource with this SID already exists")
 		}
 		ch := cc.ch
-		index := ch.NextIndex
+		index, seq := ch.NextIndex, ch.Seq+1
 		idx := indexBytes(index)
+		setMessageSeq(data, seq)
 		if err := w.put(bMessages, msgKey(svc, chSID, index), data); err != nil {
 			return err
 		}
@@ -57,9 +58,10 @@ func (s *Store) CreateMessage(ctx context.Context, m *model.Message) (*model.Mes
 		w.touch(cc)
 		ch.NextIndex++
 		ch.MessagesCount++
+		ch.Seq = seq
 		ch.LastMessageSID, ch.LastMessageIndex, ch.LastMessageDate = m.SID, index, m.DateCreated
 		c := *m
-		c.Index = index
+		c.Index, c.Seq = index, seq
 		stored, created = &c, true
 		return nil
 	}})
@@ -67,7 +69,7 @@ func (s *Store) CreateMessage(ctx context.Context, m *model.Message) (*model.Mes
 		return nil, false, err
 	}
 	if created {
-		m.Index = stored.Index
+		m.Index, m.Seq = stored.Index, stored.Seq
 	}
 	return stored, created, nil
 }
@@ -209,6 +211,22 @@ func (r *rtx) countAfter(ch *model.Channel, index int64) int {
 	return ch.MessagesCount - n
 }
 
+// nextSeq advances the Seq of a channel (not through the message cache,
+// which the writer flushes before any request but CreateMessage) and
+// returns the new value.
+func (w *wtx) nextSeq(svc, chSID string) (int64, error) {
+	ck := key(svc, chSID)
+	ch, err := load[model.Channel](&w.rtx, bChannels, ck)
+	if err != nil {
+		return 0, err
+	}
+	ch.Seq++
+	if err := w.save(bChannels, ck, ch); err != nil {
+		return 0, err
+	}
+	return ch.Seq, nil
+}
+
 // UpdateMessage implements model.Store.
 func (s *Store) UpdateMessage(ctx context.Context, serviceSID, channelSID, sid string, fn func(*model.Message) error) (*model.Message, error) {
 	var out *model.Message
@@ -227,6 +245,9 @@ func (s *Store) UpdateMessage(ctx context.Context, serviceSID, channelSID, sid s
 		}
 		cur.SID, cur.AccountSID, cur.ServiceSID, cur.ChannelSID = old.SID, old.AccountSID, old.ServiceSID, old.ChannelSID
 		cur.Index, cur.ClientMessageID = old.Index, old.ClientMessageID
+		if cur.Seq, err = w.nextSeq(serviceSID, channelSID); err != nil {
+			return err
+		}
 		data, err := encodeMessage(cur)
 		if err != nil {
 			return err
@@ -244,8 +265,9 @@ func (s *Store) UpdateMessage(ctx context.Context, serviceSID, channelSID, sid s
 }
 
 // DeleteMessage implements model.Store.
-func (s *Store) DeleteMessage(ctx context.Context, serviceSID, channelSID, sid string) error {
-	return s.update(ctx, func(w *wtx) error {
+func (s *Store) DeleteMessage(ctx context.Context, serviceSID, channelSID, sid string) (*model.Message, error) {
+	var out *model.Message
+	err := s.update(ctx, func(w *wtx) error {
 		k := w.messageKey(serviceSID, channelSID, sid)
 		if k == nil {
 			return notFound()
@@ -271,6 +293,9 @@ func (s *Store) DeleteMessage(ctx context.Context, serviceSID, channelSID, sid s
 			}
 		}
 		ch.MessagesCount--
+		ch.Seq++
+		m.Seq = ch.Seq
+		out = m
 		if ch.LastMessageSID == sid {
 			ch.LastMessageSID, ch.LastMessageIndex, ch.LastMessageDate = "", 0, time.Time{}
 			for k, v := range scan(w.tx.Bucket(bMessages), key(serviceSID, channelSID, ""), false, nil) {
@@ -284,4 +309,8 @@ func (s *Store) DeleteMessage(ctx context.Context, serviceSID, channelSID, sid s
 		}
 		return w.save(bChannels, ck, ch)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/parleychat/parley/model"
@@ -19,10 +20,17 @@ import (
 // strings as uvarint length and bytes, integers as varints, booleans as one
 // byte, times as a length byte and time.Time's binary form. A message's
 // Index is not in its value: it is the last 8 bytes of its key.
-
+//
+// Version 2 adds the channel event sequence: a message record ends with its
+// Seq in 8 big-endian bytes (fixed width, so that the writer can set it in
+// the record the sender's goroutine encoded, see setMessageSeq); a channel
+// record ends with Seq (varint) and Epoch. Version 1 records, written
+// before sequences existed, still decode, with Seq 0 and no Epoch.
 const (
 	messageRecordV1 = 1
+	messageRecordV2 = 2
 	channelRecordV1 = 1
+	channelRecordV2 = 2
 )
 
 // marshalRecord encodes a value for storage.
@@ -59,7 +67,7 @@ func unmarshalRecord(data []byte, v any) error {
 
 func marshalMessage(m *model.Message) ([]byte, error) {
 	e := encoder{b: make([]byte, 0, 160+len(m.Body)+len(m.Attributes))}
-	e.b = append(e.b, messageRecordV1)
+	e.b = append(e.b, messageRecordV2)
 	e.str(m.SID)
 	e.str(m.AccountSID)
 	e.str(m.ServiceSID)
@@ -80,12 +88,18 @@ func marshalMessage(m *model.Message) ([]byte, error) {
 	e.str(m.ClientMessageID)
 	e.time(m.DateCreated)
 	e.time(m.DateUpdated)
+	e.b = binary.BigEndian.AppendUint64(e.b, uint64(m.Seq))
 	return e.b, e.err
+}
+
+// setMessageSeq sets the Seq of an encoded message record in place.
+func setMessageSeq(data []byte, seq int64) {
+	binary.BigEndian.PutUint64(data[len(data)-8:], uint64(seq))
 }
 
 func unmarshalMessage(data []byte, m *model.Message) error {
 	d := decoder{b: data}
-	d.version(messageRecordV1)
+	v := d.version(messageRecordV1, messageRecordV2)
 	m.SID = d.str()
 	m.AccountSID = d.str()
 	m.ServiceSID = d.str()
@@ -103,12 +117,16 @@ func unmarshalMessage(data []byte, m *model.Message) error {
 	m.ClientMessageID = d.str()
 	m.DateCreated = d.time()
 	m.DateUpdated = d.time()
+	m.Seq = 0
+	if v >= messageRecordV2 {
+		m.Seq = d.fixed64()
+	}
 	return d.end()
 }
 
 func marshalChannel(c *model.Channel) ([]byte, error) {
 	e := encoder{b: make([]byte, 0, 256+len(c.Attributes))}
-	e.b = append(e.b, channelRecordV1)
+	e.b = append(e.b, channelRecordV2)
 	e.str(c.SID)
 	e.str(c.AccountSID)
 	e.str(c.ServiceSID)
@@ -125,12 +143,14 @@ func marshalChannel(c *model.Channel) ([]byte, error) {
 	e.time(c.LastMessageDate)
 	e.time(c.DateCreated)
 	e.time(c.DateUpdated)
+	e.int(c.Seq)
+	e.str(c.Epoch)
 	return e.b, e.err
 }
 
 func unmarshalChannel(data []byte, c *model.Channel) error {
 	d := decoder{b: data}
-	d.version(channelRecordV1)
+	v := d.version(channelRecordV1, channelRecordV2)
 	c.SID = d.str()
 	c.AccountSID = d.str()
 	c.ServiceSID = d.str()
@@ -147,6 +167,11 @@ func unmarshalChannel(data []byte, c *model.Channel) error {
 	c.LastMessageDate = d.time()
 	c.DateCreated = d.time()
 	c.DateUpdated = d.time()
+	c.Seq, c.Epoch = 0, ""
+	if v >= channelRecordV2 {
+		c.Seq = d.int()
+		c.Epoch = d.str()
+	}
 	return d.end()
 }
 
@@ -200,12 +225,26 @@ func (d *decoder) fail() {
 	d.b = nil
 }
 
-func (d *decoder) version(want byte) {
-	if len(d.b) == 0 || d.b[0] != want {
+// version reads the version byte, which must be one of known; it returns
+// 0 after a failure.
+func (d *decoder) version(known ...byte) byte {
+	if len(d.b) == 0 || !slices.Contains(known, d.b[0]) {
 		d.fail()
-		return
+		return 0
 	}
+	v := d.b[0]
 	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) fixed64() int64 {
+	if len(d.b) < 8 {
+		d.fail()
+		return 0
+	}
+	v := int64(binary.BigEndian.Uint64(d.b))
+	d.b = d.b[8:]
+	return v
 }
 
 func (d *decoder) str() string {

@@ -97,3 +97,43 @@ func timesUTC[T any](v T) T {
 	}
 	return v
 }
+
+// Records written before event sequences existed (version 1) still decode,
+// with Seq 0 and no Epoch.
+func TestRecordsVersion1(t *testing.T) {
+	n := 0
+	var m model.Message
+	fillAll(t, reflect.ValueOf(&m).Elem(), &n)
+	m.Index, m.Seq = 0, 0
+	data, err := marshalRecord(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := append([]byte{messageRecordV1}, data[1:len(data)-8]...) // v1 had no trailing Seq
+	m2 := model.Message{Seq: 9}
+	if err := unmarshalRecord(v1, &m2); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(timesUTC(m), timesUTC(m2)) {
+		t.Fatalf("v1 message:\n got  %+v\n want %+v", m2, m)
+	}
+
+	var c model.Channel
+	fillAll(t, reflect.ValueOf(&c).Elem(), &n)
+	c.Seq, c.Epoch = 0, ""
+	data, err = marshalRecord(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 = append([]byte{channelRecordV1}, data[1:len(data)-2]...) // Seq 0 and "" take a byte each
+	c2 := model.Channel{Seq: 9, Epoch: "x"}
+	if err := unmarshalRecord(v1, &c2); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(timesUTC(c), timesUTC(c2)) {
+		t.Fatalf("v1 channel:\n got  %+v\n want %+v", c2, c)
+	}
+	if err := unmarshalRecord(append([]byte{3}, data[1:]...), &c2); err == nil {
+		t.Fatal("a record of an unknown version decoded without error")
+	}
+}

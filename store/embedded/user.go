@@ -82,7 +82,7 @@ func (s *Store) DeleteUser(ctx context.Context, serviceSID, sid string) error {
 			return err
 		}
 		for _, ref := range w.refs(bUserMembers, key(serviceSID, sid, "")) {
-			if err := w.dropMember(serviceSID, ref.parent, ref.sid, true, false); err != nil {
+			if _, err := w.dropMember(serviceSID, ref.parent, ref.sid, true, false); err != nil {
 				return err
 			}
 		}

@@ -74,6 +74,7 @@ func testChannels(t *testing.T, h Harness) {
 	want := *general
 	want.UniqueName, want.FriendlyName, want.Attributes, want.Type = "lobby", "Lobby", `{"a":1}`, model.ChannelPrivate
 	want.CreatedBy, want.DateUpdated = "bob", upd.DateUpdated
+	want.Seq = general.Seq + 1 // an update is a channel event
 	equal(t, "UpdateChannel result", upd, &want)
 	_, err = e.s.GetChannelByUniqueName(e.ctx, s1.SID, "general")
 	wantNotFound(t, "GetChannelByUniqueName of the old name", err)
@@ -109,24 +110,26 @@ func testChannels(t *testing.T, h Harness) {
 		c.MembersCount, c.MessagesCount, c.NextIndex = 99, 99, 99
 		c.LastMessageSID, c.LastMessageIndex, c.LastMessageDate = "IMxx", 98, time.Unix(0, 0)
 		c.SID, c.ServiceSID, c.AccountSID = "CHxx", s2.SID, "ACxx"
+		c.Seq, c.Epoch = 77, "changed"
 		c.FriendlyName = "Random"
 		return nil
 	})
 	must(t, err)
 	want = *before
 	want.FriendlyName = "Random"
+	want.Seq = before.Seq + 1 // the store's, advanced by one whatever fn set
 	equal(t, "UpdateChannel keeps counters", upd, &want)
 	if upd.NextIndex != 2 || upd.MessagesCount != 2 || upd.LastMessageSID != last.SID || upd.LastMessageIndex != 1 {
 		t.Fatalf("channel after two messages: %+v", upd)
 	}
 
-	wantNotFound(t, "DeleteChannel under another service", e.s.DeleteChannel(e.ctx, s2.SID, random.SID))
-	must(t, e.s.DeleteChannel(e.ctx, s1.SID, random.SID))
+	wantNotFound(t, "DeleteChannel under another service", errOf(e.s.DeleteChannel(e.ctx, s2.SID, random.SID)))
+	must(t, errOf(e.s.DeleteChannel(e.ctx, s1.SID, random.SID)))
 	_, err = e.s.GetChannel(e.ctx, s1.SID, random.SID)
 	wantNotFound(t, "GetChannel after delete", err)
 	_, err = e.s.GetChannelByUniqueName(e.ctx, s1.SID, "random")
 	wantNotFound(t, "GetChannelByUniqueName after delete", err)
-	wantNotFound(t, "DeleteChannel again", e.s.DeleteChannel(e.ctx, s1.SID, random.SID))
+	wantNotFound(t, "DeleteChannel again", errOf(e.s.DeleteChannel(e.ctx, s1.SID, random.SID)))
 	e.channel(s1, "random") // the name is free
 }
 

@@ -265,7 +265,7 @@ func testReopen(t *testing.T, h Harness) {
 		must(t, err)
 		msgs = append(msgs, stored)
 	}
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[4].SID))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[4].SID)))
 	before := e.getChannel(ch)
 
 	e.s = h.Reopen(t, e.s)
@@ -307,6 +307,15 @@ func testReopen(t *testing.T, h Harness) {
 	}
 	next := e.message(ch, "after reopen", 5)
 	e.wantLast(ch, 5, 6, next)
+	// The event sequence goes on from where it was, in the same epoch
+	// (one member, five messages, one delete before the reopen).
+	if before.Seq != 7 || before.Epoch == "" || before.Epoch != ch.Epoch {
+		t.Fatalf("channel before reopen: Seq %d, Epoch %q; want 7, %q", before.Seq, before.Epoch, ch.Epoch)
+	}
+	if next.Seq != before.Seq+1 {
+		t.Fatalf("first message after reopen: Seq %d, want %d", next.Seq, before.Seq+1)
+	}
+	e.wantSeq("after reopen", ch, before.Seq+1)
 
 	e.s = h.Reopen(t, e.s)
 	got, err := e.s.GetMessageByIndex(e.ctx, s1.SID, ch.SID, 5)

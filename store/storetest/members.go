@@ -73,6 +73,7 @@ func testMembers(t *testing.T, h Harness) {
 	// Update: the read horizon and attributes change; identity, user and
 	// parents do not.
 	now := e.tick()
+	seqBefore := e.getChannel(ch).Seq
 	upd, err := e.s.UpdateMember(e.ctx, s1.SID, ch.SID, ma.SID, func(m *model.Member) error {
 		m.LastConsumedMessageIndex, m.LastConsumptionTimestamp = intp(int64(7)), &now
 		m.Attributes, m.NotificationLevel, m.RoleSID = `{"z":true}`, model.NotificationMuted, "RL"+"00000000000000000000000000000005"
@@ -83,6 +84,7 @@ func testMembers(t *testing.T, h Harness) {
 	want := *ma
 	want.LastConsumedMessageIndex, want.LastConsumptionTimestamp = intp(int64(7)), &now
 	want.Attributes, want.NotificationLevel, want.RoleSID = `{"z":true}`, model.NotificationMuted, "RL"+"00000000000000000000000000000005"
+	want.Seq = seqBefore + 1
 	equal(t, "UpdateMember result", upd, &want)
 	got, err = e.s.GetMemberByIdentity(e.ctx, s1.SID, ch.SID, "alice")
 	must(t, err)
@@ -100,14 +102,14 @@ func testMembers(t *testing.T, h Harness) {
 	wantNotFound(t, "UpdateMember under another channel", err)
 
 	// Remove: counters go down, lookups miss, the user may join again.
-	wantNotFound(t, "RemoveMember under another channel", e.s.RemoveMember(e.ctx, s1.SID, ch2.SID, mb.SID))
-	must(t, e.s.RemoveMember(e.ctx, s1.SID, ch.SID, ma.SID))
+	wantNotFound(t, "RemoveMember under another channel", errOf(e.s.RemoveMember(e.ctx, s1.SID, ch2.SID, mb.SID)))
+	must(t, errOf(e.s.RemoveMember(e.ctx, s1.SID, ch.SID, ma.SID)))
 	e.counts(ch, 1, map[*model.User]int{alice: 1, bob: 1})
 	_, err = e.s.GetMember(e.ctx, s1.SID, ch.SID, ma.SID)
 	wantNotFound(t, "GetMember after remove", err)
 	_, err = e.s.GetMemberByIdentity(e.ctx, s1.SID, ch.SID, "alice")
 	wantNotFound(t, "GetMemberByIdentity after remove", err)
-	wantNotFound(t, "RemoveMember again", e.s.RemoveMember(e.ctx, s1.SID, ch.SID, ma.SID))
+	wantNotFound(t, "RemoveMember again", errOf(e.s.RemoveMember(e.ctx, s1.SID, ch.SID, ma.SID)))
 	e.counts(ch, 1, map[*model.User]int{alice: 1})
 	back := e.member(ch, alice)
 	got, err = e.s.GetMemberByIdentity(e.ctx, s1.SID, ch.SID, "alice")
@@ -180,12 +182,12 @@ func testUserChannels(t *testing.T, h Harness) {
 	e.member(c4, bob)
 
 	// A horizon on c1: unread = messages above it.
-	_, err := e.s.UpdateMember(e.ctx, s1.SID, c1.SID, m1.SID, func(m *model.Member) error {
+	upd, err := e.s.UpdateMember(e.ctx, s1.SID, c1.SID, m1.SID, func(m *model.Member) error {
 		m.LastConsumedMessageIndex = intp(int64(1))
 		return nil
 	})
 	must(t, err)
-	m1.LastConsumedMessageIndex = intp(int64(1))
+	m1.LastConsumedMessageIndex, m1.Seq = intp(int64(1)), upd.Seq
 
 	uc, err := e.s.GetUserChannel(e.ctx, s1.SID, alice.SID, c1.SID)
 	must(t, err)
@@ -222,7 +224,7 @@ func testUserChannels(t *testing.T, h Harness) {
 	// the last message gives 0.
 	msg3, err := e.s.GetMessageByIndex(e.ctx, s1.SID, c1.SID, 3)
 	must(t, err)
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, c1.SID, msg3.SID))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, c1.SID, msg3.SID)))
 	e.message(c1, "late", 5)
 	uc, err = e.s.GetUserChannel(e.ctx, s1.SID, alice.SID, c1.SID)
 	must(t, err)
@@ -251,7 +253,7 @@ func testUserChannels(t *testing.T, h Harness) {
 	must(t, err)
 	equal(t, "GetUserChannel after joining the invited channel", uc, &model.UserChannel{Channel: *e.getChannel(c3), Member: m3})
 	// Leaving removes the row.
-	must(t, e.s.RemoveMember(e.ctx, s1.SID, c2.SID, m2.SID))
+	must(t, errOf(e.s.RemoveMember(e.ctx, s1.SID, c2.SID, m2.SID)))
 	p, err = e.s.ListUserChannels(e.ctx, s1.SID, alice.SID, all())
 	must(t, err)
 	equal(t, "ListUserChannels after join and leave", sidsOf(p.Items, ucSID), sorted(c1.SID, c3.SID))

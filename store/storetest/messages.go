@@ -82,6 +82,7 @@ func testMessages(t *testing.T, h Harness) {
 
 	// Update: body and edit marks change; index, channel and client ID do not.
 	now := e.tick()
+	seqBefore := e.getChannel(ch).Seq
 	upd, err := e.s.UpdateMessage(e.ctx, s1.SID, ch.SID, msgs[1].SID, func(m *model.Message) error {
 		m.Body, m.Attributes, m.WasEdited, m.LastUpdatedBy, m.DateUpdated = "edited", `{"e":1}`, true, "bob", now
 		m.Index, m.ChannelSID, m.ClientMessageID, m.SID = 99, ch2.SID, "cid", "IMxx"
@@ -90,6 +91,7 @@ func testMessages(t *testing.T, h Harness) {
 	must(t, err)
 	want := *msgs[1]
 	want.Body, want.Attributes, want.WasEdited, want.LastUpdatedBy, want.DateUpdated = "edited", `{"e":1}`, true, "bob", now
+	want.Seq = seqBefore + 1
 	equal(t, "UpdateMessage result", upd, &want)
 	got, err := e.s.GetMessageByIndex(e.ctx, s1.SID, ch.SID, 1)
 	must(t, err)
@@ -100,18 +102,18 @@ func testMessages(t *testing.T, h Harness) {
 	e.wantLast(ch, 6, 6, msgs[5])
 
 	// Delete the last: the pointer moves back, NextIndex stays.
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[5].SID))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[5].SID)))
 	e.wantLast(ch, 5, 6, msgs[4])
 	_, err = e.s.GetMessage(e.ctx, s1.SID, ch.SID, msgs[5].SID)
 	wantNotFound(t, "GetMessage after delete", err)
 	_, err = e.s.GetMessageByIndex(e.ctx, s1.SID, ch.SID, 5)
 	wantNotFound(t, "GetMessageByIndex after delete", err)
-	wantNotFound(t, "DeleteMessage again", e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[5].SID))
-	wantNotFound(t, "DeleteMessage under another channel", e.s.DeleteMessage(e.ctx, s1.SID, ch2.SID, msgs[4].SID))
+	wantNotFound(t, "DeleteMessage again", errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[5].SID)))
+	wantNotFound(t, "DeleteMessage under another channel", errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch2.SID, msgs[4].SID)))
 
 	// Delete in the middle: the last message stays; index 6 is next (5 is
 	// never reused).
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[2].SID))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[2].SID)))
 	e.wantLast(ch, 4, 6, msgs[4])
 	m6 := e.message(ch, "after deletes", 6)
 	e.wantLast(ch, 5, 7, m6)
@@ -120,13 +122,13 @@ func testMessages(t *testing.T, h Harness) {
 	equal(t, "ListMessages after deletes", sidsOf(p.Items, messageIndex), []int64{0, 1, 3, 4, 6})
 
 	// Delete the last two: the pointer skips the hole at 5 and 2.
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, m6.SID))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, m6.SID)))
 	e.wantLast(ch, 4, 7, msgs[4])
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[4].SID))
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[3].SID))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[4].SID)))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[3].SID)))
 	e.wantLast(ch, 2, 7, msgs[1])
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[0].SID))
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[1].SID))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[0].SID)))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[1].SID)))
 	e.wantLast(ch, 0, 7, nil)
 	e.message(ch, "fresh", 7)
 	e.wantLast(ch2, 1, 1, first) // the other channel never moved
@@ -219,7 +221,7 @@ func testCountMessagesAfter(t *testing.T, h Harness) {
 		}
 	}
 	for _, i := range []int{1, 4, 5, 9} {
-		must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[i].SID))
+		must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[i].SID)))
 	}
 	// Present: 0 2 3 6 7 8.
 	for _, tc := range []struct {

@@ -236,8 +236,8 @@ func testPagingMessages(t *testing.T, h Harness) {
 	for i := range 10 {
 		msgs = append(msgs, e.message(ch, "m"+strconv.Itoa(i), int64(i)))
 	}
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[4].SID))
-	must(t, e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[7].SID))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[4].SID)))
+	must(t, errOf(e.s.DeleteMessage(e.ctx, s1.SID, ch.SID, msgs[7].SID)))
 	up := []string{"0", "1", "2", "3", "5", "6", "8", "9"}
 	down := []string{"9", "8", "6", "5", "3", "2", "1", "0"}
 	for _, limit := range []int{1, 3, 8, 20} {

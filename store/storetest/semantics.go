@@ -145,7 +145,7 @@ func testDeleteChannelCascade(t *testing.T, h Harness) {
 	keptMsg := e.message(keep, "kept", 0)
 	e.counts(ch, 2, map[*model.User]int{alice: 2, bob: 1})
 
-	must(t, e.s.DeleteChannel(e.ctx, s1.SID, ch.SID))
+	must(t, errOf(e.s.DeleteChannel(e.ctx, s1.SID, ch.SID)))
 
 	e.counts(keep, 1, map[*model.User]int{alice: 1, bob: 0})
 	_, err = e.s.GetMember(e.ctx, s1.SID, ch.SID, ma.SID)
