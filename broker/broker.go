@@ -81,12 +81,6 @@ type Config struct {
 	MaxClients int64
 	// Logger receives the broker's logs; nil discards them.
 	Logger *slog.Logger
-	// OnAbort is called when a connection's goroutine panicked inside
-	// mochi (a malformed packet its decoder does not survive), after the
-	// broker recovered and removed the client; cl is nil when the panic
-	// came before the client was registered. Hooks use it to drop their
-	// own state for cl.
-	OnAbort func(cl *mqtt.Client, cause any)
 }
 
 // Broker is a configured mochi server and its listeners.
@@ -98,6 +92,8 @@ type Broker struct {
 	tcp    *netListener
 	tls    *netListener
 	ws     *wsListener
+
+	onAbort func(cl *mqtt.Client, cause any)
 
 	mu      sync.Mutex
 	started bool
@@ -168,6 +164,13 @@ func New(cfg Config) (*Broker, error) {
 	}
 	return b, nil
 }
+
+// SetAbortHandler sets the function called when a connection's goroutine
+// panicked inside mochi (a malformed packet its decoder does not survive),
+// after the broker recovered and removed the client; cl is nil when the
+// panic came before the client was registered. Hooks use it to drop their
+// own state for cl. Call it before Start.
+func (b *Broker) SetAbortHandler(f func(cl *mqtt.Client, cause any)) { b.onAbort = f }
 
 // AddHook adds a mochi hook; hooks run in the order added.
 func (b *Broker) AddHook(h mqtt.Hook, config any) error { return b.Server.AddHook(h, config) }
@@ -270,8 +273,8 @@ func (b *Broker) establish(id string, conn net.Conn, fn listeners.EstablishFn) {
 				}
 			}
 			b.log.Warn("mqtt connection aborted: malformed packet", "listener", id, "remote", conn.RemoteAddr().String(), "panic", fmt.Sprint(r))
-			if b.cfg.OnAbort != nil {
-				b.cfg.OnAbort(cl, r)
+			if b.onAbort != nil {
+				b.onAbort(cl, r)
 			}
 		}
 	}()
