@@ -97,7 +97,7 @@ func (c *Core) CreateChannel(ctx context.Context, a Actor, serviceSID string, in
 
 // GetChannel returns a channel by SID or unique name.
 func (c *Core) GetChannel(ctx context.Context, a Actor, serviceSID, channelKey string) (*model.Channel, error) {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	return ch, err
 }
 
@@ -127,7 +127,7 @@ func (c *Core) ListChannels(ctx context.Context, a Actor, serviceSID string, typ
 // UpdateChannel changes a channel's names, attributes, author or dates. The
 // type cannot change (Chat v2). An update with nothing to change is 50347.
 func (c *Core) UpdateChannel(ctx context.Context, a Actor, serviceSID, channelKey string, in ChannelUpdate) (*model.Channel, error) {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	svc, ch, err := c.serviceChannelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func (c *Core) UpdateChannel(ctx context.Context, a Actor, serviceSID, channelKe
 // DeleteChannel deletes a channel with its members, messages, invites and
 // webhooks.
 func (c *Core) DeleteChannel(ctx context.Context, a Actor, serviceSID, channelKey string) error {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	svc, ch, err := c.serviceChannelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return err
 	}

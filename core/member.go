@@ -73,7 +73,7 @@ func checkConsumedIndex(v *int64) error {
 // does not exist yet (as Twilio does). It also removes the identity's
 // pending invite to the channel.
 func (c *Core) CreateMember(ctx context.Context, a Actor, serviceSID, channelKey string, in MemberCreate) (*model.Member, error) {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	svc, ch, err := c.serviceChannelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (c *Core) CreateMember(ctx context.Context, a Actor, serviceSID, channelKey
 
 // GetMember returns a member by SID or identity.
 func (c *Core) GetMember(ctx context.Context, a Actor, serviceSID, channelKey, memberKey string) (*model.Member, error) {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (c *Core) GetMember(ctx context.Context, a Actor, serviceSID, channelKey, m
 // ListMembers lists a channel's members in creation order, only those with
 // the given identities when identities is not empty.
 func (c *Core) ListMembers(ctx context.Context, a Actor, serviceSID, channelKey string, identities []string, pp PageParams) ([]model.Member, PageInfo, error) {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
@@ -156,7 +156,7 @@ func (c *Core) ListMembers(ctx context.Context, a Actor, serviceSID, channelKey 
 
 // UpdateMember changes a member's role, read horizon, dates or attributes.
 func (c *Core) UpdateMember(ctx context.Context, a Actor, serviceSID, channelKey, memberKey string, in MemberUpdate) (*model.Member, error) {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	svc, ch, err := c.serviceChannelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +244,7 @@ func applyHorizon(m *model.Member, idx Nullable[int64], ts *time.Time) {
 
 // DeleteMember removes a member from a channel.
 func (c *Core) DeleteMember(ctx context.Context, a Actor, serviceSID, channelKey, memberKey string) error {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	svc, ch, err := c.serviceChannelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return err
 	}
@@ -283,7 +283,7 @@ type InviteCreate struct {
 // user must exist (Twilio answers 404). An identity that is already a member
 // is refused with 409/50404, because the invite could never be accepted.
 func (c *Core) CreateInvite(ctx context.Context, a Actor, serviceSID, channelKey string, in InviteCreate) (*model.Invite, error) {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	svc, ch, err := c.serviceChannelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +322,7 @@ func (c *Core) CreateInvite(ctx context.Context, a Actor, serviceSID, channelKey
 
 // GetInvite returns an invite by SID.
 func (c *Core) GetInvite(ctx context.Context, a Actor, serviceSID, channelKey, sid string) (*model.Invite, error) {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +335,7 @@ func (c *Core) GetInvite(ctx context.Context, a Actor, serviceSID, channelKey, s
 // ListInvites lists a channel's invites in creation order, only those for
 // the given identities when identities is not empty.
 func (c *Core) ListInvites(ctx context.Context, a Actor, serviceSID, channelKey string, identities []string, pp PageParams) ([]model.Invite, PageInfo, error) {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
@@ -346,7 +346,7 @@ func (c *Core) ListInvites(ctx context.Context, a Actor, serviceSID, channelKey 
 
 // DeleteInvite revokes an invite.
 func (c *Core) DeleteInvite(ctx context.Context, a Actor, serviceSID, channelKey, sid string) error {
-	svc, ch, err := c.serviceChannel(ctx, serviceSID, channelKey)
+	svc, ch, err := c.serviceChannelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return err
 	}

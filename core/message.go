@@ -67,7 +67,7 @@ func checkBody(body string) error {
 // CreateMessage posts a message to a channel (SID or unique name). The store
 // assigns its index atomically; indices are never reused.
 func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKey string, in MessageCreate) (*model.Message, error) {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 // GetMessage returns a message of a channel by SID (Twilio's message path
 // takes the SID, not the index).
 func (c *Core) GetMessage(ctx context.Context, a Actor, serviceSID, channelKey, sid string) (*model.Message, error) {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (c *Core) GetMessage(ctx context.Context, a Actor, serviceSID, channelKey, 
 // (the default when empty) or "desc". Page tokens carry message indices, so
 // paging is stable while messages are added or deleted.
 func (c *Core) ListMessages(ctx context.Context, a Actor, serviceSID, channelKey, order string, pp PageParams) ([]model.Message, PageInfo, error) {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
@@ -174,7 +174,7 @@ func (c *Core) ListMessages(ctx context.Context, a Actor, serviceSID, channelKey
 // user's edit records their identity and a REST edit leaves it as it was
 // (null until someone names an editor), since no identity made the edit.
 func (c *Core) UpdateMessage(ctx context.Context, a Actor, serviceSID, channelKey, sid string, in MessageUpdate) (*model.Message, error) {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func (c *Core) UpdateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 
 // DeleteMessage deletes a message. Its index is never reused.
 func (c *Core) DeleteMessage(ctx context.Context, a Actor, serviceSID, channelKey, sid string) error {
-	ch, err := c.channelIn(ctx, serviceSID, channelKey)
+	ch, err := c.channelAs(ctx, a, serviceSID, channelKey)
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,8 @@ func (c *Core) ListUsers(ctx context.Context, a Actor, serviceSID string, pp Pag
 	}, func(u *model.User) string { return u.SID })
 }
 
-// UpdateUser changes a user's role, attributes or friendly name.
+// UpdateUser changes a user's role, attributes or friendly name. End users
+// need editOwnUserInfo or editAnyUserInfo and cannot change roles.
 func (c *Core) UpdateUser(ctx context.Context, a Actor, serviceSID, key string, in UserUpdate) (*model.User, error) {
 	svc, err := c.service(ctx, serviceSID)
 	if err != nil {
@@ -87,6 +88,16 @@ func (c *Core) UpdateUser(ctx context.Context, a Actor, serviceSID, key string, 
 	}
 	if in.RoleSID == nil && in.Attributes == nil && in.FriendlyName == nil {
 		return nil, invalid(model.CodeNoUpdateParams, "No parameters to update")
+	}
+	if a.Source == model.SourceSDK {
+		// An end user edits user info with editOwnUserInfo (themselves) or
+		// editAnyUserInfo; no permission lets them change a service role.
+		if in.RoleSID != nil {
+			return nil, errNotAuthorized()
+		}
+		if err := c.can(ctx, a, svc.SID, nil, ownOrAny(a, u.Identity, model.PermEditOwnUserInfo, model.PermEditAnyUserInfo)...); err != nil {
+			return nil, err
+		}
 	}
 	if in.Attributes != nil {
 		if err := checkAttributes(*in.Attributes); err != nil {
