@@ -36,6 +36,8 @@ type testServer struct {
 	t       *testing.T
 	srv     *server
 	BaseURL string
+	// MQTTAddr is the bound address of MQTT over TCP.
+	MQTTAddr string
 	// Twilio is a twilio-go client talking to the server with the root
 	// credentials, as a backend would after changing only URL and
 	// credentials.
@@ -44,13 +46,18 @@ type testServer struct {
 	validated *atomic.Int64
 }
 
-// startTestServer starts Parley on a temporary data dir. The server is
+// startTestServer starts Parley on a temporary data dir, with MQTT over
+// TCP on a free port too; opts adjust the configuration. The server is
 // closed when the test ends.
-func startTestServer(t *testing.T) *testServer {
+func startTestServer(t *testing.T, opts ...func(*serveConfig)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	cfg := serveConfig{Listen: "127.0.0.1:0", DataDir: t.TempDir(), AccountSID: testAccountSID,
-		AuthToken: testAuthToken, LogLevel: "error", LogFormat: "text", MaxBody: 1 << 20}
+		AuthToken: testAuthToken, LogLevel: "error", LogFormat: "text", MaxBody: 1 << 20,
+		MQTTListen: "127.0.0.1:0"}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	srv, err := startServer(ctx, cfg, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
@@ -62,7 +69,8 @@ func startTestServer(t *testing.T) *testServer {
 			t.Errorf("close server: %v", err)
 		}
 	})
-	ts := &testServer{t: t, srv: srv, BaseURL: "http://" + srv.Addr(), validated: new(atomic.Int64)}
+	ts := &testServer{t: t, srv: srv, BaseURL: "http://" + srv.Addr(), MQTTAddr: srv.MQTTAddr(),
+		validated: new(atomic.Int64)}
 	ts.Twilio = ts.twilioClient(testAccountSID, testAuthToken)
 	return ts
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -15,7 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/broker"
 	"github.com/parleychat/parley/core"
+	"github.com/parleychat/parley/hooks"
 	"github.com/parleychat/parley/model"
 	"github.com/parleychat/parley/restapi"
 	"github.com/parleychat/parley/store/embedded"
@@ -32,6 +35,15 @@ type serveConfig struct {
 	LogLevel   string
 	LogFormat  string
 	MaxBody    int64
+	// MQTT (docs/operations.md). An empty MQTTListen serves no plain TCP
+	// MQTT; WebSocket MQTT is always served at /mqtt on the REST port.
+	MQTTListen         string
+	MQTTTLSListen      string
+	MQTTTLSCert        string
+	MQTTTLSKey         string
+	MQTTWSOrigins      string
+	MQTTConnectTimeout time.Duration
+	TokenWarning       time.Duration
 }
 
 // env returns the environment variable's value, or def when it is unset.
@@ -54,6 +66,24 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.LogLevel, "log-level", env("PARLEY_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env PARLEY_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("PARLEY_LOG_FORMAT", "text"), "log `format`: text or json (env PARLEY_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "maximum REST request body in `bytes`")
+	fs.StringVar(&c.MQTTListen, "mqtt-listen", env("PARLEY_MQTT_LISTEN", "127.0.0.1:1883"), "`address` of MQTT over TCP; empty disables it (env PARLEY_MQTT_LISTEN)")
+	fs.StringVar(&c.MQTTTLSListen, "mqtt-tls-listen", env("PARLEY_MQTT_TLS_LISTEN", "127.0.0.1:8883"), "`address` of MQTT over TLS, served when --mqtt-tls-cert and --mqtt-tls-key are given (env PARLEY_MQTT_TLS_LISTEN)")
+	fs.StringVar(&c.MQTTTLSCert, "mqtt-tls-cert", env("PARLEY_MQTT_TLS_CERT", ""), "PEM certificate `file` of MQTT over TLS (env PARLEY_MQTT_TLS_CERT)")
+	fs.StringVar(&c.MQTTTLSKey, "mqtt-tls-key", env("PARLEY_MQTT_TLS_KEY", ""), "PEM private key `file` of MQTT over TLS (env PARLEY_MQTT_TLS_KEY)")
+	fs.StringVar(&c.MQTTWSOrigins, "mqtt-ws-origins", env("PARLEY_MQTT_WS_ORIGINS", ""), "comma-separated `origins` (https://app.example.com) allowed to open MQTT over WebSocket at /mqtt; empty allows the REST host itself and clients that send no Origin (env PARLEY_MQTT_WS_ORIGINS)")
+	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", envDuration("PARLEY_MQTT_CONNECT_TIMEOUT", broker.DefaultConnectTimeout), "close MQTT connections that send no CONNECT within this `duration` (env PARLEY_MQTT_CONNECT_TIMEOUT)")
+	fs.DurationVar(&c.TokenWarning, "token-warning", envDuration("PARLEY_TOKEN_WARNING", hooks.DefaultTokenWarning), "send tokenAboutToExpire this `duration` before an MQTT connection's token expires (env PARLEY_TOKEN_WARNING)")
+}
+
+// envDuration returns the duration in the environment variable, or def
+// when it is unset or not a duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
 }
 
 func dataDirFlag(fs *flag.FlagSet, dir *string) {
@@ -93,12 +123,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // server is a running Parley.
 type server struct {
-	core  *core.Core
-	store *embedded.Store
-	http  *http.Server
-	ln    net.Listener
-	log   *slog.Logger
-	done  chan error
+	core   *core.Core
+	store  *embedded.Store
+	http   *http.Server
+	ln     net.Listener
+	log    *slog.Logger
+	done   chan error
+	broker *broker.Broker
+	events *broker.Events
 }
 
 // startServer opens the store, wires the packages together and starts
@@ -108,30 +140,92 @@ func startServer(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (
 	if err != nil {
 		return nil, err
 	}
-	st, cr, err := openCore(c.DataDir, c.SecretKey, log)
+	b, err := newBroker(c, log)
 	if err != nil {
+		return nil, err
+	}
+	events := broker.NewEvents(b)
+	st, cr, err := openCoreEvents(c.DataDir, c.SecretKey, log, events)
+	if err != nil {
+		events.Close()
+		return nil, err
+	}
+	fail := func(err error) (*server, error) {
+		b.Close()
+		events.Close()
+		st.Close()
 		return nil, err
 	}
 	acct, generated, err := cr.EnsureAccount(ctx, c.AccountSID, c.AuthToken)
 	if err != nil {
-		st.Close()
-		return nil, err
+		return fail(err)
+	}
+	hook, err := hooks.New(hooks.Config{Core: cr, Broker: b, Events: events, RPC: newRPC(cr),
+		TokenWarning: c.TokenWarning, Logger: log.With("component", "hooks")})
+	if err != nil {
+		return fail(err)
+	}
+	events.SetDirectory(hook.Directory())
+	events.SetObserver(hook.Observe())
+	b.SetAbortHandler(hook.Abandon)
+	if err := b.AddHook(hook, nil); err != nil {
+		return fail(err)
+	}
+	if err := b.Start(); err != nil {
+		return fail(err)
 	}
 	if generated != "" {
 		fmt.Fprintf(stdout, "Parley generated root credentials (shown once; keep them):\n  Account SID: %s\n  Auth token:  %s\n", acct.SID, generated)
 	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
-		st.Close()
-		return nil, err
+		return fail(err)
 	}
 	api := restapi.New(restapi.Config{Core: cr, PublicURL: c.PublicURL, MaxBodyBytes: c.MaxBody, Logger: log})
-	s := &server{core: cr, store: st, ln: ln, log: log, done: make(chan error, 1),
-		http: &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}}
+	ws := b.WebSocketHandler()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == broker.WebSocketPath {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+	s := &server{core: cr, store: st, ln: ln, log: log, done: make(chan error, 1), broker: b, events: events,
+		http: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}}
 	go func() { s.done <- s.http.Serve(ln) }()
-	log.Info("parley listening", "rest", "http://"+ln.Addr().String(), "data_dir", c.DataDir, "account_sid", acct.SID)
+	log.Info("parley listening", "rest", "http://"+ln.Addr().String(), "mqtt", b.TCPAddr(), "mqtt_tls", b.TLSAddr(),
+		"mqtt_ws", "ws://"+ln.Addr().String()+broker.WebSocketPath, "data_dir", c.DataDir, "account_sid", acct.SID)
 	return s, nil
 }
+
+// newBroker configures the MQTT broker from the serve flags.
+func newBroker(c serveConfig, log *slog.Logger) (*broker.Broker, error) {
+	bc := broker.Config{TCPAddr: c.MQTTListen, WebSocket: true, ConnectTimeout: c.MQTTConnectTimeout,
+		Logger: log.With("component", "broker")}
+	for _, o := range strings.Split(c.MQTTWSOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			bc.WSOrigins = append(bc.WSOrigins, o)
+		}
+	}
+	if (c.MQTTTLSCert == "") != (c.MQTTTLSKey == "") {
+		return nil, errors.New("--mqtt-tls-cert and --mqtt-tls-key go together")
+	}
+	if c.MQTTTLSCert != "" && c.MQTTTLSListen != "" {
+		cert, err := tls.LoadX509KeyPair(c.MQTTTLSCert, c.MQTTTLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("MQTT TLS certificate: %w", err)
+		}
+		bc.TLSAddr = c.MQTTTLSListen
+		bc.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	return broker.New(bc)
+}
+
+// MQTTAddr returns the bound address of MQTT over TCP ("" when disabled).
+func (s *server) MQTTAddr() string { return s.broker.TCPAddr() }
+
+// MQTTTLSAddr returns the bound address of MQTT over TLS ("" when disabled).
+func (s *server) MQTTTLSAddr() string { return s.broker.TLSAddr() }
 
 // Addr returns the REST API's bound address.
 func (s *server) Addr() string { return s.ln.Addr().String() }
@@ -143,14 +237,25 @@ func (s *server) Close(ctx context.Context) error {
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
+	if berr := s.broker.Close(); berr != nil && err == nil {
+		err = berr
+	}
+	s.events.Close()
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
 	return err
 }
 
-// openCore opens the embedded store in dataDir and a Core on it.
+// openCore opens the embedded store in dataDir and a Core on it that
+// discards events.
 func openCore(dataDir, secretKey string, log *slog.Logger) (*embedded.Store, *core.Core, error) {
+	return openCoreEvents(dataDir, secretKey, log, nil)
+}
+
+// openCoreEvents opens the embedded store in dataDir and a Core on it that
+// emits to events.
+func openCoreEvents(dataDir, secretKey string, log *slog.Logger, events model.EventSink) (*embedded.Store, *core.Core, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -165,7 +270,7 @@ func openCore(dataDir, secretKey string, log *slog.Logger) (*embedded.Store, *co
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store in %s: %w", dataDir, err)
 	}
-	cr, err := core.New(core.Config{Store: st, SecretKey: key, Logger: log})
+	cr, err := core.New(core.Config{Store: st, SecretKey: key, Logger: log, Events: events})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -212,3 +317,7 @@ func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 	}
 	return nil, fmt.Errorf("bad --log-format %q: want text or json", format)
 }
+
+// newRPC returns the RPC command layer of the MQTT hooks, or nil while
+// there is none (every request is then answered with an error).
+func newRPC(_ *core.Core) hooks.RPCHandler { return nil }
