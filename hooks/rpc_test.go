@@ -317,6 +317,20 @@ func TestRPCSessionTokenAndUsers(t *testing.T) {
 	if u := ok[wire.User](e, alice, "getUser", map[string]any{"identity": "bob"}); u.FriendlyName != nil {
 		t.Errorf("bob changed: %+v", u)
 	}
+
+	// A service role without editOwnUserInfo or createChannel: both refused.
+	r, err := e.core.CreateRole(context.Background(), core.API(false), e.svc.SID, core.RoleCreate{
+		FriendlyName: "reader", Type: "deployment", Permissions: []string{model.PermJoinChannel}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.roles["reader"] = r.SID
+	reader := e.session("reader", "reader")
+	e.fail(reader, "updateUser", map[string]any{"friendly_name": "R"}, 50107, 403)
+	e.fail(reader, "createChannel", map[string]any{"friendly_name": "R"}, 50107, 403)
+	if u := ok[wire.User](e, reader, "getUser", nil); u.Identity != "reader" || u.FriendlyName != nil {
+		t.Errorf("refused updateUser changed the user: %+v", u)
+	}
 }
 
 func TestRPCChannels(t *testing.T) {
