@@ -99,6 +99,9 @@ func (c *Core) CreateMessage(ctx context.Context, a Actor, serviceSID, channelKe
 	if err := checkLen("LastUpdatedBy", in.LastUpdatedBy, MaxAuthor, codeLastUpdatedByTooLong); err != nil {
 		return nil, err
 	}
+	if err := checkLen("client_message_id", in.ClientMessageID, MaxClientMessageID, model.CodeInvalidParam); err != nil {
+		return nil, err
+	}
 	if in.MediaSID != "" {
 		// There is no media service yet: no media SID can name anything.
 		return nil, model.Errorf(model.KindNotFound, codeMediaNotFound, "Media not found")

@@ -18,6 +18,7 @@ const (
 	MaxMessageBody      = 32 * 1024 // bytes of a message body
 	MaxAuthor           = 256       // message From / LastUpdatedBy, channel CreatedBy
 	MaxURL              = 2048      // webhook URLs
+	MaxClientMessageID  = 64        // characters of a client message id (docs/protocol.md)
 )
 
 // Twilio codes of field validation.

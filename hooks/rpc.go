@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parleychat/parley/core"
 	"github.com/parleychat/parley/model"
@@ -617,9 +616,6 @@ func cmdSendMessage(ctx context.Context, r *RPC, s *Session, a core.Actor, args 
 	if err := required("channel", args.Channel); err != nil {
 		return nil, err
 	}
-	if utf8.RuneCountInString(args.ClientMessageID) > MaxClientMessageID {
-		return nil, errBadRequest("Invalid parameter client_message_id: at most %d characters", MaxClientMessageID)
-	}
 	m, err := r.Core.CreateMessage(ctx, a, s.ServiceSID, args.Channel, core.MessageCreate{Body: args.Body,
 		Attributes: args.Attributes, ClientMessageID: args.ClientMessageID})
 	if err != nil {
@@ -627,9 +623,6 @@ func cmdSendMessage(ctx context.Context, r *RPC, s *Session, a core.Actor, args 
 	}
 	return wire.FromMessage(m), nil
 }
-
-// MaxClientMessageID is the longest client message id (docs/protocol.md).
-const MaxClientMessageID = 64
 
 // messagesResult is the result of getMessages.
 type messagesResult struct {
