@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -121,6 +122,9 @@ type wsConn struct {
 	ws *websocket.Conn
 	r  io.Reader
 	wm sync.Mutex
+	// wdl is the write deadline: gorilla's SetWriteDeadline may not run
+	// concurrently with a write, so Write applies it under wm.
+	wdl atomic.Pointer[time.Time]
 }
 
 var errTextFrame = errors.New("broker: MQTT over WebSocket needs binary messages")
@@ -152,6 +156,13 @@ func (c *wsConn) Read(p []byte) (int, error) {
 func (c *wsConn) Write(p []byte) (int, error) {
 	c.wm.Lock()
 	defer c.wm.Unlock()
+	var dl time.Time
+	if p := c.wdl.Load(); p != nil {
+		dl = *p
+	}
+	if err := c.ws.SetWriteDeadline(dl); err != nil {
+		return 0, err
+	}
 	if err := c.ws.WriteMessage(websocket.BinaryMessage, p); err != nil {
 		return 0, err
 	}
@@ -161,11 +172,13 @@ func (c *wsConn) Write(p []byte) (int, error) {
 func (c *wsConn) Close() error { return c.ws.Close() }
 
 func (c *wsConn) SetDeadline(t time.Time) error {
-	if err := c.ws.SetReadDeadline(t); err != nil {
-		return err
-	}
-	return c.ws.SetWriteDeadline(t)
+	c.wdl.Store(&t)
+	return c.ws.SetReadDeadline(t)
 }
 
-func (c *wsConn) SetReadDeadline(t time.Time) error  { return c.ws.SetReadDeadline(t) }
-func (c *wsConn) SetWriteDeadline(t time.Time) error { return c.ws.SetWriteDeadline(t) }
+func (c *wsConn) SetReadDeadline(t time.Time) error { return c.ws.SetReadDeadline(t) }
+
+func (c *wsConn) SetWriteDeadline(t time.Time) error {
+	c.wdl.Store(&t)
+	return nil
+}

@@ -9,14 +9,15 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	mqtt3 "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.golang/paho"
+	mqtt3 "github.com/eclipse/paho.mqtt.golang"
 	chat "github.com/twilio/twilio-go/rest/chat/v2"
 
 	"github.com/parleychat/parley/token"
@@ -603,6 +604,223 @@ func TestMQTTMalformedSubscribe(t *testing.T) {
 		}
 		if _, err := f.dial5(t, fmt.Sprint("after-", i), "", f.token(t, "alice", time.Hour)); err != nil {
 			t.Fatalf("vector %d: server no longer accepts clients: %v", i, err)
+		}
+	}
+}
+
+func TestMQTTRPC(t *testing.T) {
+	f := mqttSetup(t)
+	alice, err := f.dial5(t, "alice", "", f.token(t, "alice", time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	us := alice.connack.Properties.User.Get("parley-user-sid")
+	replies := "chat/" + f.IS + "/users/" + us + "/rpc"
+	alice.subscribe(t, "chat/"+f.IS+"/users/me/rpc")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, err := alice.c.Publish(ctx, &paho.Publish{Topic: "chat/" + f.IS + "/rpc/session", QoS: 1, Payload: []byte("{}"),
+		Properties: &paho.PublishProperties{ResponseTopic: replies, CorrelationData: []byte("c-1")}})
+	if err != nil || r.ReasonCode != 0 {
+		t.Fatalf("rpc publish: %v %+v", err, r)
+	}
+	p := alice.next(t, replies, 3*time.Second)
+	var reply struct {
+		OK     bool `json:"ok"`
+		Result struct {
+			Identity   string `json:"identity"`
+			UserSID    string `json:"user_sid"`
+			ServiceSID string `json:"service_sid"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(p.Payload, &reply); err != nil || !reply.OK || reply.Result.Identity != "alice" ||
+		reply.Result.UserSID != us || reply.Result.ServiceSID != f.IS {
+		t.Fatalf("session reply %s (%v)", p.Payload, err)
+	}
+	if p.Properties == nil || string(p.Properties.CorrelationData) != "c-1" {
+		t.Errorf("reply correlation data %+v", p.Properties)
+	}
+	// A response topic outside the user's subtree is refused.
+	r, _ = alice.c.Publish(ctx, &paho.Publish{Topic: "chat/" + f.IS + "/rpc/session", QoS: 1,
+		Properties: &paho.PublishProperties{ResponseTopic: "chat/" + f.IS + "/channels/" + f.CH + "/messages"}})
+	if r == nil || r.ReasonCode != 0x90 {
+		t.Errorf("foreign response topic: %+v", r)
+	}
+	// Typing over RPC also ends by itself (the hook's timer).
+	bob, err := f.dial5(t, "bob", "", f.token(t, "bob", time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.subscribe(t, f.topic("events"))
+	if _, err := alice.c.Publish(ctx, &paho.Publish{Topic: "chat/" + f.IS + "/rpc/typing", QoS: 1,
+		Payload: []byte(`{"channel":"room"}`), Properties: &paho.PublishProperties{ResponseTopic: replies}}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := mqttEvent(t, bob.next(t, f.topic("events"), 3*time.Second).Payload); ev.Type != "typingStarted" {
+		t.Fatalf("after typing RPC: %+v", ev)
+	}
+	if ev := mqttEvent(t, bob.next(t, f.topic("events"), 8*time.Second).Payload); ev.Type != "typingEnded" {
+		t.Fatalf("after typing RPC: %+v", ev)
+	}
+
+	// MQTT 3.1.1: id in the envelope, reply on the default topic.
+	got := make(chan []byte, 1)
+	opts := mqtt3.NewClientOptions().AddBroker("tcp://" + f.ts.MQTTAddr).SetClientID("alice-v3").
+		SetUsername("alice").SetPassword(f.token(t, "alice", time.Hour)).SetProtocolVersion(4).SetAutoReconnect(false)
+	cl := mqtt3.NewClient(opts)
+	if tk := cl.Connect(); !tk.WaitTimeout(5*time.Second) || tk.Error() != nil {
+		t.Fatalf("v3 connect: %v", tk.Error())
+	}
+	defer cl.Disconnect(100)
+	st := cl.Subscribe(replies, 0, func(_ mqtt3.Client, m mqtt3.Message) { got <- m.Payload() })
+	if !st.WaitTimeout(5*time.Second) || st.Error() != nil {
+		t.Fatal(st.Error())
+	}
+	if pt := cl.Publish("chat/"+f.IS+"/rpc/session", 1, false, `{"id":"r-7"}`); !pt.WaitTimeout(5*time.Second) || pt.Error() != nil {
+		t.Fatal(pt.Error())
+	}
+	select {
+	case b := <-got:
+		if !bytes.Contains(b, []byte(`"id":"r-7"`)) || !bytes.Contains(b, []byte(`"ok":true`)) {
+			t.Errorf("v3 reply %s", b)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no v3 RPC reply")
+	}
+}
+
+func TestMQTTTokenRefresh(t *testing.T) {
+	f := mqttSetup(t, func(c *serveConfig) { c.TokenWarning = time.Second })
+	alice, err := f.dial5(t, "alice", "", f.token(t, "alice", 3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	us := alice.connack.Properties.User.Get("parley-user-sid")
+	replies := "chat/" + f.IS + "/users/" + us + "/rpc"
+	alice.subscribe(t, replies)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	payload, _ := json.Marshal(map[string]string{"token": f.token(t, "alice", time.Hour)})
+	if _, err := alice.c.Publish(ctx, &paho.Publish{Topic: "chat/" + f.IS + "/rpc/updateToken", QoS: 1, Payload: payload,
+		Properties: &paho.PublishProperties{ResponseTopic: replies}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := alice.next(t, replies, 3*time.Second); !bytes.Contains(p.Payload, []byte(`"ok":true`)) {
+		t.Fatalf("updateToken reply %s", p.Payload)
+	}
+	// Another identity's token is refused.
+	payload, _ = json.Marshal(map[string]string{"token": f.token(t, "bob", time.Hour)})
+	if _, err := alice.c.Publish(ctx, &paho.Publish{Topic: "chat/" + f.IS + "/rpc/updateToken", QoS: 1, Payload: payload,
+		Properties: &paho.PublishProperties{ResponseTopic: replies}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := alice.next(t, replies, 3*time.Second); !bytes.Contains(p.Payload, []byte(`"ok":false`)) {
+		t.Fatalf("updateToken with bob's token: %s", p.Payload)
+	}
+	time.Sleep(3500 * time.Millisecond) // past the first token's expiry
+	select {
+	case d := <-alice.disc:
+		t.Fatalf("disconnected (%#x) although the token was refreshed", d.ReasonCode)
+	default:
+	}
+	if r, err := alice.c.Publish(ctx, &paho.Publish{Topic: f.topic("messages"), QoS: 1, Payload: []byte("still on")}); err != nil || r.ReasonCode != 0 {
+		t.Fatalf("publish after refresh: %v %+v", err, r)
+	}
+}
+
+func TestMQTTMembershipEvents(t *testing.T) {
+	f := mqttSetup(t)
+	api := f.ts.Twilio.ChatV2
+	alice, err := f.dial5(t, "alice", "", f.token(t, "alice", time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := f.dial5(t, "bob", "", f.token(t, "bob", time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol, err := f.dial5(t, "carol", "", f.token(t, "carol", time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.subscribe(t, f.topic("messages"))
+	bob.subscribe(t, f.topic("messages"), "chat/"+f.IS+"/users/me/events")
+	carol.subscribe(t, "chat/"+f.IS+"/users/me/events")
+	bobInbox := "chat/" + f.IS + "/users/" + bob.connack.Properties.User.Get("parley-user-sid") + "/events"
+	carolInbox := "chat/" + f.IS + "/users/" + carol.connack.Properties.User.Get("parley-user-sid") + "/events"
+
+	if _, err := api.CreateMember(f.IS, f.CH, new(chat.CreateMemberParams).SetIdentity("carol")); err != nil {
+		t.Fatal(err)
+	}
+	ev := mqttEvent(t, carol.next(t, carolInbox, 3*time.Second).Payload)
+	if ev.Type != "channelJoined" || ev.ChannelSID != f.CH || ev.Member == nil || ev.Member.Identity != "carol" || ev.Seq != 0 {
+		t.Errorf("carol's inbox %+v", ev)
+	}
+
+	// Removing bob stops his channel deliveries at once.
+	if err := api.DeleteMember(f.IS, f.CH, "bob", nil); err != nil {
+		t.Fatal(err)
+	}
+	ev = mqttEvent(t, bob.next(t, bobInbox, 3*time.Second).Payload)
+	if ev.Type != "channelLeft" || ev.ChannelSID != f.CH {
+		t.Errorf("bob's inbox %+v", ev)
+	}
+	if _, err := api.CreateMessage(f.IS, f.CH, new(chat.CreateMessageParams).SetBody("after bob left")); err != nil {
+		t.Fatal(err)
+	}
+	alice.next(t, f.topic("messages"), 3*time.Second) // the message went out
+	select {
+	case p := <-bob.msgs:
+		if p.Topic == f.topic("messages") {
+			t.Errorf("removed member still received %s", p.Payload)
+		}
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+func TestMQTTWebSocket(t *testing.T) {
+	f := mqttSetup(t)
+	got := make(chan []byte, 1)
+	opts := mqtt3.NewClientOptions().AddBroker("ws://" + f.ts.srv.Addr() + "/mqtt").SetClientID("bob-ws").
+		SetUsername("bob").SetPassword(f.token(t, "bob", time.Hour)).SetProtocolVersion(4).SetAutoReconnect(false)
+	cl := mqtt3.NewClient(opts)
+	if tk := cl.Connect(); !tk.WaitTimeout(5*time.Second) || tk.Error() != nil {
+		t.Fatalf("ws connect: %v", tk.Error())
+	}
+	defer cl.Disconnect(100)
+	st := cl.Subscribe(f.topic("messages"), 0, func(_ mqtt3.Client, m mqtt3.Message) { got <- m.Payload() })
+	if !st.WaitTimeout(5*time.Second) || st.Error() != nil {
+		t.Fatal(st.Error())
+	}
+	if _, err := f.ts.Twilio.ChatV2.CreateMessage(f.IS, f.CH, new(chat.CreateMessageParams).SetBody("over ws")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case b := <-got:
+		if ev := mqttEvent(t, b); ev.Message == nil || ev.Message.Body != "over ws" {
+			t.Errorf("ws delivery %s", b)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no delivery over WebSocket")
+	}
+
+	// A foreign Origin is refused at the upgrade; the REST host's own is
+	// accepted.
+	for origin, want := range map[string]int{"http://evil.example": 403, "http://" + f.ts.srv.Addr(): 101} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+f.ts.srv.Addr()+"/mqtt", nil)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "websocket")
+		req.Header.Set("Sec-WebSocket-Version", "13")
+		req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		req.Header.Set("Sec-WebSocket-Protocol", "mqtt")
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Origin %s: status %d, want %d", origin, resp.StatusCode, want)
 		}
 	}
 }

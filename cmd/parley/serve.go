@@ -160,11 +160,13 @@ func startServer(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (
 	if err != nil {
 		return fail(err)
 	}
-	hook, err := hooks.New(hooks.Config{Core: cr, Broker: b, Events: events, RPC: newRPC(cr),
+	rpc := &hooks.RPC{Core: cr}
+	hook, err := hooks.New(hooks.Config{Core: cr, Broker: b, Events: events, RPC: rpc,
 		TokenWarning: c.TokenWarning, Logger: log.With("component", "hooks")})
 	if err != nil {
 		return fail(err)
 	}
+	rpc.TypingStarted = hook.TypingStarted
 	events.SetDirectory(hook.Directory())
 	events.SetObserver(hook.Observe())
 	b.SetAbortHandler(hook.Abandon)
@@ -317,7 +319,3 @@ func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 	}
 	return nil, fmt.Errorf("bad --log-format %q: want text or json", format)
 }
-
-// newRPC returns the RPC command layer of the MQTT hooks, or nil while
-// there is none (every request is then answered with an error).
-func newRPC(_ *core.Core) hooks.RPCHandler { return nil }
