@@ -824,3 +824,56 @@ func TestMQTTWebSocket(t *testing.T) {
 		}
 	}
 }
+
+// A CONNECT announcing 256 MB is refused before anything is allocated.
+func TestMQTTOversizedPacket(t *testing.T) {
+	f := mqttSetup(t)
+	for i := range 4 {
+		c, err := net.Dial("tcp", f.ts.MQTTAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write([]byte{0x10, 0xFF, 0xFF, 0xFF, 0x7F}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		_, err = c.Read(make([]byte, 16))
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("socket %d announcing 256 MB still open", i)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("socket %d closed after %v", i, d)
+		}
+		c.Close()
+	}
+}
+
+// An MQTT 3.1.1 client publishing where it may not is disconnected (its
+// PUBACK cannot refuse).
+func TestMQTTv3DeniedPublish(t *testing.T) {
+	f := mqttSetup(t)
+	lost := make(chan error, 1)
+	opts := mqtt3.NewClientOptions().AddBroker("tcp://" + f.ts.MQTTAddr).SetClientID("carol-v3").
+		SetUsername("carol").SetPassword(f.token(t, "carol", time.Hour)).SetProtocolVersion(4).SetAutoReconnect(false).
+		SetConnectionLostHandler(func(_ mqtt3.Client, err error) { lost <- err })
+	cl := mqtt3.NewClient(opts)
+	if tk := cl.Connect(); !tk.WaitTimeout(5*time.Second) || tk.Error() != nil {
+		t.Fatalf("v3 connect: %v", tk.Error())
+	}
+	defer cl.Disconnect(100)
+	cl.Publish(f.topic("messages"), 1, false, "not a member")
+	select {
+	case <-lost:
+	case <-time.After(3 * time.Second):
+		t.Fatal("v3 client not disconnected after a denied publish")
+	}
+	page, err := f.ts.Twilio.ChatV2.ListMessage(f.IS, f.CH, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != 0 {
+		t.Errorf("denied publish stored %d messages", len(page))
+	}
+}
