@@ -144,7 +144,7 @@ func (h *Hook) ID() string { return "parley" }
 // Provides lists the hook points the hook implements.
 func (h *Hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnDisconnect,
-		mqtt.OnSubscribe, mqtt.OnUnsubscribe, mqtt.OnPublish, mqtt.OnPacketEncode, mqtt.OnClientExpired,
+		mqtt.OnSubscribe, mqtt.OnUnsubscribe, mqtt.OnPublish, mqtt.OnPacketEncode, mqtt.OnPacketRead, mqtt.OnClientExpired,
 		mqtt.OnStopped}, []byte{b})
 }
 

@@ -18,6 +18,10 @@ import (
 // maxClientMessageID bounds client_message_id (docs/protocol.md).
 const maxClientMessageID = 64
 
+// codeNotMember is core's error code for an end user acting as a member
+// of a channel they have not joined (400/50400).
+const codeNotMember = 50400
+
 // contentTypeJSON marks an MQTT 5 send whose payload is the JSON envelope.
 const contentTypeJSON = "application/json"
 
@@ -68,6 +72,32 @@ func (h *Hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 	return out, nil
 }
 
+// OnPacketRead answers a PUBLISH whose topic name mochi v2.7.9 drops
+// without any acknowledgement (a $SYS topic, or one with wildcards), which
+// would leave a QoS 1 publisher waiting for a PUBACK forever: an MQTT 5
+// client gets PUBACK 0x90 Topic Name invalid with a reason string (mochi
+// then drops the packet as before), an MQTT 3.1.1 client is disconnected as
+// for any denied publish.
+func (h *Hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if pk.FixedHeader.Type != packets.Publish || cl.Net.Inline || mqtt.IsValidFilter(pk.TopicName, true) {
+		return pk, nil
+	}
+	if cl.Properties.ProtocolVersion < 5 {
+		return pk, packets.ErrTopicNameInvalid
+	}
+	ack := packets.Puback
+	switch pk.FixedHeader.Qos {
+	case 0:
+		return pk, nil
+	case 2:
+		ack = packets.Pubrec
+	}
+	_ = cl.WritePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: ack}, PacketID: pk.PacketID,
+		ReasonCode: packets.ErrTopicNameInvalid.Code,
+		Properties: packets.Properties{ReasonString: "no publishing on $SYS topics or topic names with wildcards"}})
+	return pk, nil
+}
+
 // deny refuses a publish in the way its protocol version and QoS allow.
 func (h *Hook) deny(cl *mqtt.Client, pk packets.Packet, code packets.Code) (packets.Packet, error) {
 	if cl.Properties.ProtocolVersion < 5 {
@@ -84,6 +114,11 @@ func (h *Hook) deny(cl *mqtt.Client, pk packets.Packet, code packets.Code) (pack
 func codeFor(err error) *packets.Code {
 	e := model.AsError(err)
 	reason := fmt.Sprintf("%s (%d)", e.Message, e.Code)
+	if e.Code == codeNotMember {
+		// Not a member is a refusal (docs/protocol.md), not a bad
+		// payload, although core's kind for it is "invalid" (400).
+		return &packets.Code{Code: packets.ErrNotAuthorized.Code, Reason: reason}
+	}
 	switch e.Kind {
 	case model.KindInvalid, model.KindTooLarge:
 		return &packets.Code{Code: packets.ErrPayloadFormatInvalid.Code, Reason: reason}

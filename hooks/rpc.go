@@ -367,6 +367,7 @@ type (
 	}
 	argsUpdateUser struct {
 		wire.Request
+		Identity     string  `json:"identity"`
 		FriendlyName *string `json:"friendly_name"`
 		Attributes   *string `json:"attributes"`
 	}
@@ -782,7 +783,11 @@ func cmdGetUser(ctx context.Context, r *RPC, s *Session, a core.Actor, args *arg
 }
 
 func cmdUpdateUser(ctx context.Context, r *RPC, s *Session, a core.Actor, args *argsUpdateUser) (any, error) {
-	u, err := r.Core.UpdateUser(ctx, a, s.ServiceSID, s.Identity,
+	key := args.Identity
+	if key == "" {
+		key = s.Identity
+	}
+	u, err := r.Core.UpdateUser(ctx, a, s.ServiceSID, key,
 		core.UserUpdate{FriendlyName: args.FriendlyName, Attributes: args.Attributes})
 	if err != nil {
 		return nil, err

@@ -306,14 +306,16 @@ func TestRPCSessionTokenAndUsers(t *testing.T) {
 	}
 	e.fail(alice, "getUser", map[string]any{"identity": "nobody"}, 20404, 404)
 
-	// updateUser changes the caller only.
+	// updateUser changes the caller by default; another user needs
+	// editAnyUserInfo, which a service user lacks.
 	u = ok[wire.User](e, alice, "updateUser", map[string]any{"friendly_name": "Alice A.", "attributes": `{"a":1}`})
 	if u.Identity != "alice" || u.FriendlyName == nil || *u.FriendlyName != "Alice A." || u.Attributes != `{"a":1}` {
 		t.Errorf("updateUser: %+v", u)
 	}
 	e.fail(alice, "updateUser", nil, 20161, 400)
 	e.fail(alice, "updateUser", map[string]any{"attributes": "{not json"}, 50304, 400)
-	e.fail(alice, "updateUser", map[string]any{"identity": "bob"}, 20001, 400) // no such argument
+	e.fail(alice, "updateUser", map[string]any{"identity": "bob", "friendly_name": "B"}, 50107, 403)
+	e.fail(alice, "updateUser", map[string]any{"identity": "nobody", "friendly_name": "N"}, 20404, 404)
 	if u := ok[wire.User](e, alice, "getUser", map[string]any{"identity": "bob"}); u.FriendlyName != nil {
 		t.Errorf("bob changed: %+v", u)
 	}
