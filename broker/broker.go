@@ -149,7 +149,7 @@ func New(cfg Config) (*Broker, error) {
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
 		InlineClient:           true,
-		Logger:                 log.With("component", "mqtt"),
+		Logger:                 slog.New(redactHandler{h: log.Handler()}).With("component", "mqtt"),
 		SysTopicResendInterval: int64(DefaultSysInfoInterval / time.Second),
 	})
 	b := &Broker{Server: srv, cfg: cfg, log: log}

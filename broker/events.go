@@ -56,6 +56,10 @@ type Directory interface {
 	// ChannelUserSIDs returns the user SIDs of the channel's members (for
 	// a removed channel, those still known).
 	ChannelUserSIDs(ctx context.Context, serviceSID, channelSID string) []string
+	// ConnectedUserSIDs returns the SIDs of the users of the service with
+	// an MQTT connection to this node (they receive channelAdded). It
+	// must answer from memory.
+	ConnectedUserSIDs(serviceSID string) []string
 }
 
 // Events publishes core's events to MQTT; it implements model.EventSink.
@@ -142,7 +146,7 @@ func routed(t model.EventType) bool {
 	switch t {
 	case model.EventMessageAdded, model.EventMessageUpdated, model.EventMessageRemoved,
 		model.EventMemberJoined, model.EventMemberLeft, model.EventMemberUpdated,
-		model.EventChannelUpdated, model.EventChannelRemoved, model.EventChannelInvited,
+		model.EventChannelAdded, model.EventChannelUpdated, model.EventChannelRemoved, model.EventChannelInvited,
 		model.EventUserUpdated, model.EventTypingStarted, model.EventTypingEnded:
 		return true
 	}
@@ -283,29 +287,32 @@ func (e *Events) flush(st *chanState) {
 }
 
 // deliver converts ev and publishes it to its channel topic and the user
-// topics it concerns.
+// topics it concerns. Each topic gets the payload docs/protocol.md gives
+// the event type there, and nothing else.
 func (e *Events) deliver(ev model.Event) {
 	w := toWire(ev)
 	switch ev.Type {
 	case model.EventMessageAdded:
 		e.send(ChannelTopic(ev.ServiceSID, ev.ChannelSID, "messages"), w)
 		return
-	case model.EventChannelInvited, model.EventUserUpdated:
+	case model.EventChannelInvited, model.EventUserUpdated, model.EventChannelAdded:
 	default:
-		e.send(ChannelTopic(ev.ServiceSID, ev.ChannelSID, "events"), w)
+		c := w
+		if ev.Type == model.EventMemberJoined || ev.Type == model.EventMemberLeft {
+			c.Channel, c.Invite = nil, nil
+		}
+		e.send(ChannelTopic(ev.ServiceSID, ev.ChannelSID, "events"), c)
 	}
 	// The user's inbox: no seq (it is the channel stream's position).
 	u := w
 	u.Seq, u.Epoch = 0, ""
 	switch ev.Type {
-	case model.EventMemberJoined:
+	case model.EventMemberJoined, model.EventMemberLeft:
 		if ev.Member != nil && ev.Member.UserSID != "" {
-			u.Type = "channelJoined"
-			e.send(UserTopic(ev.ServiceSID, ev.Member.UserSID, "events"), u)
-		}
-	case model.EventMemberLeft:
-		if ev.Member != nil && ev.Member.UserSID != "" {
-			u.Type = "channelLeft"
+			u.Type, u.Invite = "channelJoined", nil
+			if ev.Type == model.EventMemberLeft {
+				u.Type = "channelLeft"
+			}
 			e.send(UserTopic(ev.ServiceSID, ev.Member.UserSID, "events"), u)
 		}
 	case model.EventChannelInvited:
@@ -319,6 +326,16 @@ func (e *Events) deliver(ev model.Event) {
 				}
 			}
 		}
+	case model.EventChannelAdded:
+		// Public channels only, to the users connected to this node.
+		if ev.Channel == nil || ev.Channel.Type != model.ChannelPublic {
+			return
+		}
+		if d := e.dir.Load(); d != nil {
+			for _, us := range (*d).ConnectedUserSIDs(ev.ServiceSID) {
+				e.send(UserTopic(ev.ServiceSID, us, "events"), u)
+			}
+		}
 	case model.EventChannelUpdated, model.EventChannelRemoved:
 		if d := e.dir.Load(); d != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
@@ -329,8 +346,11 @@ func (e *Events) deliver(ev model.Event) {
 			}
 		}
 	case model.EventUserUpdated:
+		// The user's inbox, and the topic any user of the service may
+		// follow the user on.
 		if ev.User != nil {
 			e.send(UserTopic(ev.ServiceSID, ev.User.SID, "events"), u)
+			e.send(UserTopic(ev.ServiceSID, ev.User.SID, "updates"), u)
 		}
 	}
 }
@@ -353,6 +373,7 @@ func toWire(ev model.Event) wire.Event {
 	}
 	if ev.User != nil {
 		w.User = wire.FromUser(ev.User)
+		w.User.IsOnline, w.User.IsNotifiable = ev.IsOnline, ev.IsNotifiable
 	}
 	if ev.Invite != nil {
 		w.Invite = wire.FromInvite(ev.Invite)

@@ -30,6 +30,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives operational logs; nil discards. Secrets are never logged.
 	Logger *slog.Logger
+	// Presence tells who is online, for the reachability of services that
+	// enable it; nil means nobody is.
+	Presence Presence
 }
 
 // Core is the use-case layer. It is safe for concurrent use.
@@ -39,6 +42,8 @@ type Core struct {
 	sealer *sealer
 	now    func() time.Time
 	log    *slog.Logger
+	// presence may be nil.
+	presence Presence
 }
 
 // New returns a Core for cfg, or an error naming what is missing or wrong.
@@ -50,7 +55,7 @@ func New(cfg Config) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Core{store: cfg.Store, events: cfg.Events, sealer: s, now: cfg.Now, log: cfg.Logger}
+	c := &Core{store: cfg.Store, events: cfg.Events, sealer: s, now: cfg.Now, log: cfg.Logger, presence: cfg.Presence}
 	if c.events == nil {
 		c.events = model.EventSinkFunc(func(context.Context, model.Event) {})
 	}

@@ -129,7 +129,7 @@ func (c *Core) CreateMember(ctx context.Context, a Actor, serviceSID, channelKey
 		return nil, err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventMemberJoined, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Seq: m.Seq, Epoch: epochOf(ch), Member: m})
+		ChannelSID: ch.SID, Seq: m.Seq, Epoch: epochOf(ch), Member: m, Channel: withMembers(ch, 1)})
 	return m, nil
 }
 
@@ -269,7 +269,7 @@ func (c *Core) removeMember(ctx context.Context, a Actor, svc *model.Service, ch
 		return err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventMemberLeft, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Seq: gone.Seq, Epoch: epochOf(ch), Member: gone})
+		ChannelSID: ch.SID, Seq: gone.Seq, Epoch: epochOf(ch), Member: gone, Channel: withMembers(ch, -1)})
 	return nil
 }
 
@@ -316,7 +316,7 @@ func (c *Core) CreateInvite(ctx context.Context, a Actor, serviceSID, channelKey
 		return nil, err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventChannelInvited, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Invite: inv})
+		ChannelSID: ch.SID, Invite: inv, Channel: ch})
 	return inv, nil
 }
 
@@ -501,4 +501,16 @@ func (c *Core) DeleteUserChannel(ctx context.Context, a Actor, serviceSID, userK
 		return c.revokeInvite(ctx, a, svc, ch, uc.Invite)
 	}
 	return notFound("UserChannel")
+}
+
+// withMembers returns a copy of ch after a membership change of delta
+// members: the channel that membership events carry (the store changes the
+// count in its own atomic step and does not return the channel).
+func withMembers(ch *model.Channel, delta int) *model.Channel {
+	out := *ch
+	out.MembersCount += delta
+	if out.MembersCount < 0 {
+		out.MembersCount = 0
+	}
+	return &out
 }

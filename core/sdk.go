@@ -241,7 +241,7 @@ func (c *Core) JoinChannel(ctx context.Context, a Actor, serviceSID, channelKey 
 		return nil, err
 	}
 	c.emit(ctx, a, model.Event{Type: model.EventMemberJoined, AccountSID: svc.AccountSID, ServiceSID: svc.SID,
-		ChannelSID: ch.SID, Seq: m.Seq, Epoch: epochOf(ch), Member: m, Channel: ch, Invite: inv})
+		ChannelSID: ch.SID, Seq: m.Seq, Epoch: epochOf(ch), Member: m, Channel: withMembers(ch, 1), Invite: inv})
 	return m, nil
 }
 

@@ -131,7 +131,9 @@ func (c *Core) UpdateUser(ctx context.Context, a Actor, serviceSID, key string, 
 	if err != nil {
 		return nil, err
 	}
-	c.emit(ctx, a, model.Event{Type: model.EventUserUpdated, AccountSID: out.AccountSID, ServiceSID: svc.SID, User: out})
+	r := c.reachability(ctx, svc, out)
+	c.emit(ctx, a, model.Event{Type: model.EventUserUpdated, AccountSID: out.AccountSID, ServiceSID: svc.SID, User: out,
+		IsOnline: r.Online, IsNotifiable: r.Notifiable})
 	return out, nil
 }
 

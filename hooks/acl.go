@@ -17,6 +17,7 @@ const (
 	leafMessages  = "messages"
 	leafEvents    = "events"
 	leafTyping    = "typing"
+	leafUpdates   = "updates"
 	aliasMe       = "me"
 )
 
@@ -137,7 +138,9 @@ func (c *conn) readAllowed(filter string) bool {
 		return false
 	case levelUsers:
 		if lv[3] != c.sess.UserSID {
-			return false
+			// Another user's updates topic, named exactly: every user of
+			// the service may follow a user's userUpdated events.
+			return len(lv) == 5 && lv[4] == leafUpdates && model.IsSID(model.PrefixUser, lv[3])
 		}
 		for i, l := range lv[4:] {
 			if l == "" || (l == "#" && i != len(lv)-5) {
@@ -173,18 +176,31 @@ func (h *Hook) observe(ev model.Event) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		for _, c := range h.conns {
-			if c.sess.ServiceSID == ev.ServiceSID {
-				c.mu.Lock()
-				if c.channels[ev.ChannelSID] {
-					users = append(users, c.sess.UserSID)
-				}
-				delete(c.channels, ev.ChannelSID)
-				c.mu.Unlock()
+			if c.sess.ServiceSID == ev.ServiceSID && c.member(ev.ChannelSID) {
+				users = append(users, c.sess.UserSID)
 			}
 		}
 		// The members are gone from the store now: remember who was
-		// subscribed, for the channelRemoved user events.
+		// subscribed, for the channelRemoved user events. The cached
+		// memberships stay until then, so that channelRemoved, the
+		// channel's last event, still reaches its topic's subscribers
+		// (nothing is published on a removed channel's topics after it).
 		h.removed[ev.ChannelSID] = users
+	}
+}
+
+// forget drops a removed channel from every connection's membership cache
+// (Directory.ChannelUserSIDs calls it once channelRemoved is delivered on
+// the channel's topic).
+func (h *Hook) forget(serviceSID, channelSID string) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, c := range h.conns {
+		if c.sess.ServiceSID == serviceSID {
+			c.mu.Lock()
+			delete(c.channels, channelSID)
+			c.mu.Unlock()
+		}
 	}
 }
 

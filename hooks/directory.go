@@ -29,8 +29,16 @@ func (d *Directory) UserSID(ctx context.Context, serviceSID, identity string) st
 	return u.SID
 }
 
+// ConnectedUserSIDs returns the SIDs of the service's users connected to
+// this node.
+func (d *Directory) ConnectedUserSIDs(serviceSID string) []string {
+	return d.h.presence.Users(serviceSID)
+}
+
 // ChannelUserSIDs returns the user SIDs of the channel's members; for a
-// removed channel, the users whose connections had it cached.
+// removed channel, the users whose connections had it cached (and it then
+// drops it from those caches: the broker asks after delivering
+// channelRemoved on the channel's topic).
 func (d *Directory) ChannelUserSIDs(ctx context.Context, serviceSID, channelSID string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -48,6 +56,7 @@ func (d *Directory) ChannelUserSIDs(ctx context.Context, serviceSID, channelSID 
 		add(s)
 	}
 	if wasRemoved {
+		d.h.forget(serviceSID, channelSID)
 		return out
 	}
 	size := 100

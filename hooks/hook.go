@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -26,6 +27,13 @@ const (
 	DefaultTokenWarning = 60 * time.Second
 	DefaultMaxKeepalive = 60
 	DefaultCoreTimeout  = 5 * time.Second
+	// DefaultStallTimeout is how long a connection may go on dropping
+	// deliveries (its outbound queue full, nothing written to it since the
+	// first drop) before it is disconnected.
+	DefaultStallTimeout = 15 * time.Second
+	// kickWriteGrace bounds the write of the DISCONNECT sent to a client
+	// disconnected for being too slow.
+	kickWriteGrace = time.Second
 )
 
 // User properties Parley adds to CONNACK and PUBACK (MQTT 5).
@@ -58,6 +66,13 @@ type Config struct {
 	CoreTimeout time.Duration
 	// Logger receives the hook's logs; nil discards them.
 	Logger *slog.Logger
+	// Presence tracks who is online (give the same value to
+	// core.Config.Presence); nil makes the hook its own.
+	Presence *Presence
+	// StallTimeout disconnects (0x97) a connection that has been dropping
+	// deliveries for this long because it does not read them; 0 means
+	// DefaultStallTimeout, a negative value never disconnects.
+	StallTimeout time.Duration
 }
 
 // RPCHandler runs one RPC request (see RPC.Handle): it returns the encoded
@@ -89,6 +104,25 @@ type Hook struct {
 
 	typingMu sync.Mutex
 	typing   map[typingKey]*time.Timer
+
+	presence *Presence
+	wg       sync.WaitGroup // the presence notifier
+	// streaks holds the drop streak (*dropStreak) of each connection that
+	// dropped a delivery since it was last written to; streaking counts
+	// them, so that OnPacketSent costs one atomic load when none does.
+	streaks   sync.Map
+	streaking atomic.Int32
+	// Dropped counts deliveries dropped because a connection's outbound
+	// queue was full; Kicked counts connections disconnected for it.
+	Dropped atomic.Int64
+	Kicked  atomic.Int64
+}
+
+// dropStreak is one connection's run of dropped deliveries.
+type dropStreak struct {
+	since  time.Time // the first drop
+	n      atomic.Int64
+	kicked atomic.Bool
 }
 
 // owner is who holds a client ID: its session (live or kept after a
@@ -106,6 +140,11 @@ type conn struct {
 	sess *Session
 	cl   *mqtt.Client
 	v5   bool
+
+	// online tells whether the connection counts in Presence (from its
+	// CONNACK to its disconnect; only mochi's goroutine of the connection
+	// touches it).
+	online bool
 
 	mu        sync.RWMutex
 	channels  map[string]bool // channel SIDs whose membership was checked at subscribe
@@ -128,14 +167,24 @@ func New(cfg Config) (*Hook, error) {
 	if cfg.CoreTimeout <= 0 {
 		cfg.CoreTimeout = DefaultCoreTimeout
 	}
+	if cfg.StallTimeout == 0 {
+		cfg.StallTimeout = DefaultStallTimeout
+	}
+	if cfg.Presence == nil {
+		cfg.Presence = NewPresence()
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Hook{cfg: cfg, log: log, verifier: token.Verifier{Lookup: cfg.Core.KeySecret},
+	h := &Hook{cfg: cfg, log: log, verifier: token.Verifier{Lookup: cfg.Core.KeySecret},
 		sys: cfg.Broker.NewSystemClient("parley-rpc"), ctx: ctx, cancel: cancel,
-		conns: map[*mqtt.Client]*conn{}, owners: map[string]owner{}, removed: map[string][]string{}, typing: map[typingKey]*time.Timer{}}, nil
+		conns: map[*mqtt.Client]*conn{}, owners: map[string]owner{}, removed: map[string][]string{},
+		typing: map[typingKey]*time.Timer{}, presence: cfg.Presence}
+	h.wg.Add(1)
+	go h.notifyPresence()
+	return h, nil
 }
 
 // ID names the hook in mochi's logs.
@@ -145,12 +194,14 @@ func (h *Hook) ID() string { return "parley" }
 func (h *Hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnDisconnect,
 		mqtt.OnSubscribe, mqtt.OnUnsubscribe, mqtt.OnPublish, mqtt.OnPacketEncode, mqtt.OnPacketRead, mqtt.OnClientExpired,
-		mqtt.OnStopped}, []byte{b})
+		mqtt.OnStopped, mqtt.OnSessionEstablished, mqtt.OnPublishDropped, mqtt.OnPacketSent}, []byte{b})
 }
 
-// Stop cancels the hooks' lifetime context and every timer.
+// Stop cancels the hooks' lifetime context and every timer, and waits for
+// the presence notifier.
 func (h *Hook) Stop() error {
 	h.cancel()
+	h.wg.Wait()
 	h.mu.Lock()
 	for _, c := range h.conns {
 		c.stopTimers()
@@ -318,6 +369,92 @@ func (h *Hook) OnDisconnect(cl *mqtt.Client, _ error, expire bool) {
 	h.mu.Unlock()
 	if c != nil {
 		c.stopTimers()
+		if c.online {
+			c.online = false
+			h.presence.add(c.sess.ServiceSID, c.sess.UserSID, -1)
+		}
+	}
+	if _, ok := h.streaks.LoadAndDelete(cl); ok {
+		h.streaking.Add(-1)
+	}
+}
+
+// OnSessionEstablished counts the connection in Presence once its CONNACK
+// is sent (mochi calls OnDisconnect for every connection that got here).
+func (h *Hook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
+	if c := h.conn(cl); c != nil && !c.online {
+		c.online = true
+		h.presence.add(c.sess.ServiceSID, c.sess.UserSID, 1)
+	}
+}
+
+// Presence returns the hook's presence tracker.
+func (h *Hook) Presence() *Presence { return h.presence }
+
+// notifyPresence tells core about users who went online or offline, one
+// at a time in the order the changes are found, until Stop.
+func (h *Hook) notifyPresence() {
+	defer h.wg.Done()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-h.presence.wake:
+		}
+		for _, k := range h.presence.changes() {
+			ctx, cancel := h.coreCtx()
+			h.cfg.Core.PresenceChanged(ctx, k.serviceSID, k.userSID)
+			cancel()
+		}
+	}
+}
+
+// OnPublishDropped counts a delivery mochi dropped because the client's
+// outbound queue was full (the client sees a gap in seq). A client still
+// dropping StallTimeout after its first drop, with nothing written to it
+// since, is not reading: it is disconnected with 0x97, so that it
+// reconnects and catches up instead of missing events silently.
+func (h *Hook) OnPublishDropped(cl *mqtt.Client, _ packets.Packet) {
+	h.Dropped.Add(1)
+	if h.cfg.StallTimeout < 0 || cl.Net.Inline {
+		return
+	}
+	now := time.Now()
+	v, loaded := h.streaks.LoadOrStore(cl, &dropStreak{since: now})
+	if !loaded {
+		h.streaking.Add(1)
+	}
+	st := v.(*dropStreak)
+	n := st.n.Add(1)
+	if now.Sub(st.since) >= h.cfg.StallTimeout && st.kicked.CompareAndSwap(false, true) {
+		h.Kicked.Add(1)
+		h.log.Warn("mqtt client disconnected: not reading, deliveries dropped", "client", cl.ID,
+			"dropped", n, "for", now.Sub(st.since).String())
+		go h.kick(cl)
+	}
+}
+
+// kick disconnects a client that stopped reading. Its writer may be
+// blocked on a full socket: a write deadline unblocks it, then the
+// DISCONNECT is attempted within the same grace and the connection closed.
+func (h *Hook) kick(cl *mqtt.Client) {
+	if cl.Net.Conn != nil {
+		_ = cl.Net.Conn.SetWriteDeadline(time.Now().Add(kickWriteGrace))
+	}
+	h.cfg.Broker.Disconnect(cl, packets.Code{Code: packets.ErrQuotaExceeded.Code,
+		Reason: "deliveries dropped: the client is not reading; reconnect and catch up"})
+}
+
+// OnPacketSent ends a connection's drop streak: something was written to
+// it, so it is reading.
+func (h *Hook) OnPacketSent(cl *mqtt.Client, _ packets.Packet, _ []byte) {
+	if h.streaking.Load() == 0 {
+		return
+	}
+	if v, ok := h.streaks.Load(cl); ok && !v.(*dropStreak).kicked.Load() {
+		if _, ok := h.streaks.LoadAndDelete(cl); ok {
+			h.streaking.Add(-1)
+		}
 	}
 }
 

@@ -775,11 +775,13 @@ func cmdGetUser(ctx context.Context, r *RPC, s *Session, a core.Actor, args *arg
 	if key == "" {
 		key = s.Identity
 	}
-	u, err := r.Core.GetUser(ctx, a, s.ServiceSID, key)
+	u, reach, err := r.Core.FetchUser(ctx, a, s.ServiceSID, key)
 	if err != nil {
 		return nil, err
 	}
-	return wire.FromUser(u), nil
+	w := wire.FromUser(u)
+	w.IsOnline, w.IsNotifiable = reach.Online, reach.Notifiable
+	return w, nil
 }
 
 func cmdUpdateUser(ctx context.Context, r *RPC, s *Session, a core.Actor, args *argsUpdateUser) (any, error) {

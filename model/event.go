@@ -73,6 +73,10 @@ type Event struct {
 	// typingStarted, the service's typing indicator timeout in seconds.
 	Identity string
 	Timeout  int
+	// IsOnline and IsNotifiable are the user's reachability on userUpdated
+	// events of a service with reachability enabled; nil otherwise.
+	IsOnline     *bool
+	IsNotifiable *bool
 }
 
 // EventSink receives every event core emits. Publish must not block for

@@ -18,8 +18,8 @@ type userJSON struct {
 	FriendlyName *string `json:"friendly_name"`
 	RoleSID      *string `json:"role_sid"`
 	Identity     string  `json:"identity"`
-	// IsOnline and IsNotifiable stay null until reachability is
-	// implemented (docs/compat_account.md).
+	// IsOnline and IsNotifiable are set on a single fetch of a user of a
+	// service with reachability enabled, null otherwise (docs/compat.md).
 	IsOnline            *bool             `json:"is_online"`
 	IsNotifiable        *bool             `json:"is_notifiable"`
 	DateCreated         string            `json:"date_created"`
@@ -79,12 +79,14 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) fetchUser(w http.ResponseWriter, r *http.Request) {
-	u, err := s.core.GetUser(r.Context(), actor(r), chi.URLParam(r, "ServiceSid"), chi.URLParam(r, "UserSid"))
+	u, reach, err := s.core.FetchUser(r.Context(), actor(r), chi.URLParam(r, "ServiceSid"), chi.URLParam(r, "UserSid"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.renderUser(r, u))
+	out := s.renderUser(r, u)
+	out.IsOnline, out.IsNotifiable = reach.Online, reach.Notifiable
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {

@@ -44,6 +44,9 @@ type serveConfig struct {
 	MQTTWSOrigins      string
 	MQTTConnectTimeout time.Duration
 	TokenWarning       time.Duration
+	// MQTTStallTimeout disconnects a connection that has been dropping
+	// deliveries this long (0: the hooks' default; negative: never).
+	MQTTStallTimeout time.Duration
 }
 
 // env returns the environment variable's value, or def when it is unset.
@@ -72,6 +75,7 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.MQTTTLSKey, "mqtt-tls-key", env("PARLEY_MQTT_TLS_KEY", ""), "PEM private key `file` of MQTT over TLS (env PARLEY_MQTT_TLS_KEY)")
 	fs.StringVar(&c.MQTTWSOrigins, "mqtt-ws-origins", env("PARLEY_MQTT_WS_ORIGINS", ""), "comma-separated `origins` (https://app.example.com) allowed to open MQTT over WebSocket at /mqtt; empty allows the REST host itself and clients that send no Origin (env PARLEY_MQTT_WS_ORIGINS)")
 	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", envDuration("PARLEY_MQTT_CONNECT_TIMEOUT", broker.DefaultConnectTimeout), "close MQTT connections that send no CONNECT within this `duration` (env PARLEY_MQTT_CONNECT_TIMEOUT)")
+	fs.DurationVar(&c.MQTTStallTimeout, "mqtt-stall-timeout", envDuration("PARLEY_MQTT_STALL_TIMEOUT", hooks.DefaultStallTimeout), "disconnect (0x97) an MQTT connection that has not read its deliveries and has been losing them for this `duration`; negative never does (env PARLEY_MQTT_STALL_TIMEOUT)")
 	fs.DurationVar(&c.TokenWarning, "token-warning", envDuration("PARLEY_TOKEN_WARNING", hooks.DefaultTokenWarning), "send tokenAboutToExpire this `duration` before an MQTT connection's token expires (env PARLEY_TOKEN_WARNING)")
 }
 
@@ -145,7 +149,8 @@ func startServer(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (
 		return nil, err
 	}
 	events := broker.NewEvents(b)
-	st, cr, err := openCoreEvents(c.DataDir, c.SecretKey, log, events)
+	presence := hooks.NewPresence()
+	st, cr, err := openCoreEvents(c.DataDir, c.SecretKey, log, events, presence)
 	if err != nil {
 		events.Close()
 		return nil, err
@@ -162,7 +167,8 @@ func startServer(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (
 	}
 	rpc := &hooks.RPC{Core: cr}
 	hook, err := hooks.New(hooks.Config{Core: cr, Broker: b, Events: events, RPC: rpc,
-		TokenWarning: c.TokenWarning, Logger: log.With("component", "hooks")})
+		TokenWarning: c.TokenWarning, Logger: log.With("component", "hooks"), Presence: presence,
+		StallTimeout: c.MQTTStallTimeout})
 	if err != nil {
 		return fail(err)
 	}
@@ -252,12 +258,12 @@ func (s *server) Close(ctx context.Context) error {
 // openCore opens the embedded store in dataDir and a Core on it that
 // discards events.
 func openCore(dataDir, secretKey string, log *slog.Logger) (*embedded.Store, *core.Core, error) {
-	return openCoreEvents(dataDir, secretKey, log, nil)
+	return openCoreEvents(dataDir, secretKey, log, nil, nil)
 }
 
 // openCoreEvents opens the embedded store in dataDir and a Core on it that
-// emits to events.
-func openCoreEvents(dataDir, secretKey string, log *slog.Logger, events model.EventSink) (*embedded.Store, *core.Core, error) {
+// emits to events and asks presence who is online (both may be nil).
+func openCoreEvents(dataDir, secretKey string, log *slog.Logger, events model.EventSink, presence core.Presence) (*embedded.Store, *core.Core, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -272,7 +278,11 @@ func openCoreEvents(dataDir, secretKey string, log *slog.Logger, events model.Ev
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store in %s: %w", dataDir, err)
 	}
-	cr, err := core.New(core.Config{Store: st, SecretKey: key, Logger: log, Events: events})
+	cfg := core.Config{Store: st, SecretKey: key, Logger: log, Events: events}
+	if presence != nil {
+		cfg.Presence = presence
+	}
+	cr, err := core.New(cfg)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
