@@ -279,7 +279,7 @@ func (c *Client) SendMessage(ctx context.Context, channel string, m NewMessage) 
 			return SendResult{}, fmt.Errorf("sdk: send: %w", err)
 		}
 		actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
-		r, err := c.cm.Publish(actx, &paho.Publish{Topic: topic, QoS: 1, Payload: payload,
+		r, err := c.conn().Publish(actx, &paho.Publish{Topic: topic, QoS: 1, Payload: payload,
 			Properties: &paho.PublishProperties{ContentType: "application/json"}})
 		cancel()
 		if r != nil && r.ReasonCode >= 0x80 {
@@ -417,7 +417,7 @@ func (c *Client) Typing(ctx context.Context, channel string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
-	r, err := c.cm.Publish(ctx, &paho.Publish{Topic: "chat/" + c.ServiceSID() + "/channels/" + sid + "/typing", QoS: 1})
+	r, err := c.conn().Publish(ctx, &paho.Publish{Topic: "chat/" + c.ServiceSID() + "/channels/" + sid + "/typing", QoS: 1})
 	if r != nil && r.ReasonCode >= 0x80 {
 		reason := ""
 		if r.Properties != nil {

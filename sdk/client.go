@@ -104,10 +104,10 @@ type Client struct {
 	cfg      Config
 	log      *slog.Logger
 	clientID string
-	cm       *autopaho.ConnectionManager
 	cmCancel context.CancelFunc
 
 	mu          sync.Mutex
+	cm          *autopaho.ConnectionManager
 	token       string
 	tokenBad    bool // the server said the token expired
 	identity    string
@@ -132,7 +132,7 @@ type Client struct {
 	chans      map[string]*channelOrder // owned by the sequencer
 	firstReady chan struct{}
 	firstErr   chan error
-	firstOnce  sync.Once // closes firstReady
+	firstOnce  sync.Once     // closes firstReady
 	done       chan struct{} // closed by Close
 	seqDone    chan struct{} // closed when the sequencer exits
 	closeOnce  sync.Once
@@ -233,12 +233,15 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	cmCtx, cancel := context.WithCancel(context.Background())
 	c.cmCancel = cancel
-	c.cm, err = autopaho.NewConnection(cmCtx, pc)
+	cm, err := autopaho.NewConnection(cmCtx, pc)
 	if err != nil {
 		cancel()
 		close(c.done)
 		return nil, fmt.Errorf("sdk: %w", err)
 	}
+	c.mu.Lock()
+	c.cm = cm // callbacks may have set it already
+	c.mu.Unlock()
 	select {
 	case <-c.firstReady:
 		return c, nil
@@ -295,9 +298,9 @@ func (c *Client) Close() error {
 		c.state = StateClosed
 		c.mu.Unlock()
 		c.cmCancel()
-		if c.cm != nil {
+		if cm := c.conn(); cm != nil {
 			select {
-			case <-c.cm.Done():
+			case <-cm.Done():
 			case <-time.After(5 * time.Second):
 			}
 		}
@@ -305,6 +308,13 @@ func (c *Client) Close() error {
 		<-c.seqDone
 	})
 	return nil
+}
+
+// conn returns the connection manager.
+func (c *Client) conn() *autopaho.ConnectionManager {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cm
 }
 
 // setState records a state change and announces it.
@@ -332,7 +342,7 @@ func (c *Client) buildConnect(cp *paho.Connect, _ *url.URL) (*paho.Connect, erro
 	c.mu.Lock()
 	tok, bad := c.token, c.tokenBad
 	c.mu.Unlock()
-	if c.cfg.TokenProvider != nil && (bad || expiresWithin(tok, 5*time.Second)) {
+	if c.cfg.TokenProvider != nil && (bad || expiresWithin(tok, 2*time.Second)) {
 		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.RequestTimeout)
 		nt, err := c.cfg.TokenProvider(ctx)
 		cancel()
@@ -355,6 +365,7 @@ func (c *Client) buildConnect(cp *paho.Connect, _ *url.URL) (*paho.Connect, erro
 
 func (c *Client) onConnectionUp(cm *autopaho.ConnectionManager, ack *paho.Connack) {
 	c.mu.Lock()
+	c.cm = cm
 	if ack.Properties != nil {
 		c.identity = ack.Properties.User.Get("parley-identity")
 		c.userSID = ack.Properties.User.Get("parley-user-sid")

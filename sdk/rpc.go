@@ -76,7 +76,7 @@ func (c *Client) call(ctx context.Context, command string, args any, result any)
 		delete(c.pending, id)
 		c.pmu.Unlock()
 	}()
-	_, err = c.cm.Publish(ctx, &paho.Publish{Topic: "chat/" + is + "/rpc/" + command, QoS: 1, Payload: payload,
+	_, err = c.conn().Publish(ctx, &paho.Publish{Topic: "chat/" + is + "/rpc/" + command, QoS: 1, Payload: payload,
 		Properties: &paho.PublishProperties{ResponseTopic: "chat/" + is + "/users/" + us + "/rpc",
 			CorrelationData: []byte(id), ContentType: "application/json"}})
 	if err != nil {

@@ -204,7 +204,7 @@ func (c *Client) track(sid string, d *ChannelDescriptor, since string) {
 // longer a member) stops following it.
 func (c *Client) subscribe(ctx context.Context, sid string) bool {
 	is := c.ServiceSID()
-	sa, err := c.cm.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{
+	sa, err := c.conn().Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{
 		{Topic: "chat/" + is + "/channels/" + sid + "/messages"},
 		{Topic: "chat/" + is + "/channels/" + sid + "/events"},
 	}})
@@ -232,7 +232,7 @@ func (c *Client) untrack(sid string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.RequestTimeout)
 		defer cancel()
-		_, _ = c.cm.Unsubscribe(ctx, &paho.Unsubscribe{Topics: []string{
+		_, _ = c.conn().Unsubscribe(ctx, &paho.Unsubscribe{Topics: []string{
 			"chat/" + is + "/channels/" + sid + "/messages", "chat/" + is + "/channels/" + sid + "/events"}})
 	}()
 }
