@@ -301,6 +301,7 @@ func (h *Hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	c.sess = &Session{Identity: claims.Identity, ServiceSID: claims.Chat.ServiceSID, UserSID: user.SID,
 		Expires: claims.Expires}
 	c.sess.Refresh = func(tok string) (time.Time, error) { return h.refresh(c, tok) }
+	h.resumeMemberships(c, cl, pk.Connect.Clean)
 	h.mu.Lock()
 	h.conns[cl] = c
 	h.mu.Unlock()
