@@ -3,6 +3,7 @@
 //	parley serve              run the server (REST API; embedded store)
 //	parley token              mint an access token for an end user
 //	parley keys create|list|revoke   manage API keys
+//	parley chat               a terminal chat client (on the Go SDK)
 //
 // Run `parley COMMAND --help` for each command's flags.
 package main
@@ -43,6 +44,8 @@ Usage:
   parley token --identity ID --service IS... [flags]
                                        mint an access token for an end user
   parley keys create|list|revoke       manage API keys
+  parley chat --url URL --token TOKEN [--channel NAME]
+                                       a line-based terminal chat client
   parley version                       print the version
 
 Run 'parley COMMAND --help' for a command's flags.
@@ -64,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(ctx, args[1:], stdout, stderr)
 	case "keys":
 		return runKeys(ctx, args[1:], stdout, stderr)
+	case "chat":
+		return runChat(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "parley", version)
 		return nil
