@@ -20,6 +20,7 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 	chat "github.com/twilio/twilio-go/rest/chat/v2"
 
+	"github.com/parleychat/parley/core"
 	"github.com/parleychat/parley/wire"
 )
 
@@ -236,6 +237,7 @@ func TestMQTTStalledSubscriber(t *testing.T) {
 	// The healthy subscriber records each delivery's latency by phase.
 	var mu sync.Mutex
 	delivered := map[int][]time.Duration{}
+	var received atomic.Int64 // every delivery, stamped or not
 	conn, err := net.DialTimeout("tcp", f.ts.MQTTAddr, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -243,6 +245,7 @@ func TestMQTTStalledSubscriber(t *testing.T) {
 	healthy := paho.NewClient(paho.ClientConfig{Conn: conn, PacketTimeout: 5 * time.Second,
 		OnPublishReceived: []func(paho.PublishReceived) (bool, error){func(pr paho.PublishReceived) (bool, error) {
 			now := time.Now()
+			received.Add(1)
 			var ev wire.Event
 			if json.Unmarshal(pr.Packet.Payload, &ev) == nil && ev.Message != nil {
 				if phase, ts, ok := parseStamp(ev.Message.Body); ok {
@@ -357,6 +360,36 @@ func TestMQTTStalledSubscriber(t *testing.T) {
 	if err := stalled.subscribe(1, topic); err != nil {
 		t.Fatal(err)
 	}
+	// Fill everything between the server and the stalled client (its
+	// socket buffers, which the kernel may grow to megabytes, and mochi's
+	// queue of WritesPending packets) with large messages sent through
+	// core, until deliveries to it are being dropped: the measured run then
+	// happens entirely in the stalled state.
+	big := strings.Repeat("s", core.MaxMessageBody)
+	primed := 0
+	for start, d0 := time.Now(), atomic.LoadInt64(&info.MessagesDropped); atomic.LoadInt64(&info.MessagesDropped) == d0; {
+		if time.Since(start) > 20*time.Second {
+			t.Fatal("the stalled client's queue never filled")
+		}
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				if _, err := f.ts.srv.core.CreateMessage(context.Background(), core.API(false), f.IS, f.CH,
+					core.MessageCreate{Body: &big}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		primed += 8
+	}
+	// The healthy subscriber gets the priming messages too: let it drain
+	// them before the measured run.
+	for want, deadline := int64(len(base.ack)+primed), time.Now().Add(20*time.Second); received.Load() < want; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("healthy subscriber got %d of %d messages", received.Load(), want)
+		}
+	}
 	stall := run(2)
 	report("stalled", stall)
 	if cl, ok := f.ts.srv.broker.Server.Clients.Get("stalled"); !ok || cl.Closed() {
@@ -367,7 +400,7 @@ func TestMQTTStalledSubscriber(t *testing.T) {
 		for _, err := range r.errs[:min(len(r.errs), 3)] {
 			t.Errorf("%s: %v", name, err)
 		}
-		if len(r.ack) < r.sent*9/10 || r.sent < int(runFor/interval)*publishers/2 {
+		if len(r.ack) < r.sent*9/10 || r.sent < 10*publishers {
 			t.Errorf("%s: only %d of %d publishes acknowledged (the load did not run)", name, len(r.ack), r.sent)
 		}
 		// The healthy subscriber misses nothing, stalled neighbour or not.
@@ -380,22 +413,27 @@ func TestMQTTStalledSubscriber(t *testing.T) {
 	if base.dropped != 0 {
 		t.Errorf("baseline dropped %d deliveries", base.dropped)
 	}
-	if stall.dropped < int64(stall.sent)/4 {
-		t.Fatalf("only %d of %d deliveries to the stalled client dropped: it never backed up", stall.dropped, stall.sent)
+	if stall.dropped < int64(stall.sent)/2 {
+		t.Fatalf("only %d of %d deliveries to the stalled client dropped: it did not stay stalled", stall.dropped, stall.sent)
 	}
 
-	const slack99, slack50 = 50 * time.Millisecond, 10 * time.Millisecond
+	// Bounds: the baseline's figure plus 50 ms (p99) or 10 ms (p50), or
+	// twice the baseline when that is larger (a loaded machine or the race
+	// detector); and no single wait of seconds. mochi's QoS 1 delivery to a
+	// stalled client would hold the channel's fan-out for 1.5 × keepalive
+	// (90 s here).
+	slack := func(base, floor time.Duration) time.Duration { return max(base, floor) }
 	for _, c := range []struct {
 		what       string
 		base, with []time.Duration
 	}{{"PUBACK latency", base.ack, stall.ack}, {"healthy delivery latency", base.deliver, stall.deliver}} {
-		if b, s := percentile(c.base, 99), percentile(c.with, 99); s > b+slack99 {
+		if b, s := percentile(c.base, 99), percentile(c.with, 99); s > b+slack(b, 50*time.Millisecond) {
 			t.Errorf("%s p99 %v with a stalled subscriber, %v without", c.what, s, b)
 		}
-		if b, s := percentile(c.base, 50), percentile(c.with, 50); s > b+slack50 {
+		if b, s := percentile(c.base, 50), percentile(c.with, 50); s > b+slack(b, 10*time.Millisecond) {
 			t.Errorf("%s p50 %v with a stalled subscriber, %v without", c.what, s, b)
 		}
-		if m := percentile(c.with, 100); m > time.Second {
+		if m := percentile(c.with, 100); m > 2*time.Second {
 			t.Errorf("%s: one waited %v with a stalled subscriber", c.what, m)
 		}
 	}
@@ -412,7 +450,8 @@ func TestMQTTStalledSubscriber(t *testing.T) {
 		t.Errorf("heap grew %.1f MiB in the second half of the stall while %.1f MiB were published: not bounded",
 			float64(growth)/(1<<20), float64(window)/(1<<20))
 	}
-	queue := int64(f.ts.srv.broker.Server.Options.Capabilities.MaximumClientWritesPending) * (bodySize + 1024)
+	// Its queue still holds the priming messages (MaxMessageBody each).
+	queue := int64(f.ts.srv.broker.Server.Options.Capabilities.MaximumClientWritesPending) * (core.MaxMessageBody + 1024)
 	if over := int64(slices.Max(h)) - int64(slices.Max(base.heap)); over > 2*queue+(8<<20) {
 		t.Errorf("heap %.1f MiB above the baseline with one stalled client (its queue holds at most %.1f MiB)",
 			float64(over)/(1<<20), float64(queue)/(1<<20))
