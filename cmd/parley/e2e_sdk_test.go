@@ -526,3 +526,27 @@ func TestSDKMethods(t *testing.T) {
 		t.Errorf("carol sent to room: %v", err)
 	}
 }
+
+// TestSDKWebSocket connects over ws://host/mqtt, the REST port's MQTT
+// endpoint, and chats with a TCP client.
+func TestSDKWebSocket(t *testing.T) {
+	f := mqttSetup(t)
+	ws := f.sdkClient(t, "alice", time.Hour, func(c *sdk.Config) {
+		c.URL = "ws://" + strings.TrimPrefix(f.ts.BaseURL, "http://") + "/mqtt"
+	})
+	bob := f.sdkClient(t, "bob", time.Hour)
+	ctx := testCtx(t)
+	r := ok(ws.SendMessage(ctx, "room", sdk.NewMessage{Body: "over websocket"}))(t)
+	if ev := nextEvent(t, bob, 3*time.Second, sdk.MessageAdded); *ev.Index != r.Index || ev.Message.Body != "over websocket" {
+		t.Errorf("bob got %+v", ev)
+	}
+	ok(bob.SendMessage(ctx, "room", sdk.NewMessage{Body: "back"}))(t)
+	for {
+		if ev := nextEvent(t, ws, 3*time.Second, sdk.MessageAdded); ev.Message.From == "bob" {
+			break
+		}
+	}
+	if _, err := sdk.New(ctx, sdk.Config{URL: "http://x", Token: "t"}); err == nil {
+		t.Error("an http:// URL was accepted")
+	}
+}
