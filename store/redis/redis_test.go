@@ -28,7 +28,7 @@ type server struct {
 // a temporary directory, waits until it answers PING and stops it at the
 // end of the test. extra adds options (durability profiles). It skips the
 // test when redis-server is not installed.
-func startRedis(t *testing.T, extra ...string) *server {
+func startRedis(t testing.TB, extra ...string) *server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -51,7 +51,7 @@ func startRedis(t *testing.T, extra ...string) *server {
 	return srv
 }
 
-func (srv *server) start(t *testing.T, bin string) {
+func (srv *server) start(t testing.TB, bin string) {
 	t.Helper()
 	srv.cmd = exec.Command(bin, srv.args...)
 	if err := srv.cmd.Start(); err != nil {
@@ -86,7 +86,7 @@ func (srv *server) stop() {
 var prefixes atomic.Int64
 
 // open opens a store on srv under prefix, closed at the end of the test.
-func open(t *testing.T, srv *server, prefix string) *Store {
+func open(t testing.TB, srv *server, prefix string) *Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -115,7 +115,7 @@ func TestConformance(t *testing.T) {
 }
 
 // fixture creates a service and a channel.
-func fixture(t *testing.T, s *Store) (svc, ch string) {
+func fixture(t testing.TB, s *Store) (svc, ch string) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()
