@@ -306,7 +306,7 @@ type netListener struct {
 	proto     string
 	tlsConfig *tls.Config
 	ln        net.Listener
-	wg        sync.WaitGroup
+	gate      connGate
 	closeOnce sync.Once
 	done      chan struct{}
 }
@@ -350,11 +350,7 @@ func (l *netListener) Serve(establish listeners.EstablishFn) {
 			}
 			return
 		}
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			l.b.establish(l.id, conn, establish)
-		}()
+		go l.gate.run(conn, func() { l.b.establish(l.id, conn, establish) })
 	}
 }
 
@@ -363,5 +359,6 @@ func (l *netListener) Close(closeClients listeners.CloseFn) {
 		close(l.done)
 		l.ln.Close()
 		closeClients(l.id)
+		l.gate.close()
 	})
 }

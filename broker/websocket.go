@@ -32,6 +32,7 @@ type wsListener struct {
 	establish listeners.EstablishFn
 	done      chan struct{}
 	closeOnce sync.Once
+	gate      connGate
 }
 
 func newWSListener(b *Broker) *wsListener {
@@ -65,6 +66,7 @@ func (l *wsListener) Close(closeClients listeners.CloseFn) {
 		l.establish = nil
 		l.mu.Unlock()
 		closeClients(l.ID())
+		l.gate.close()
 	})
 }
 
@@ -111,7 +113,8 @@ func (l *wsListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Upgrade has answered
 	}
 	ws.SetReadLimit(int64(l.b.cfg.MaxPacketSize) + webSocketReadLimitHeadroom)
-	l.b.establish(l.ID(), &wsConn{ws: ws, Conn: ws.UnderlyingConn()}, establish)
+	conn := &wsConn{ws: ws, Conn: ws.UnderlyingConn()}
+	l.gate.run(conn, func() { l.b.establish(l.ID(), conn, establish) })
 }
 
 // wsConn adapts a WebSocket to the byte stream mochi reads: binary messages
