@@ -203,10 +203,7 @@ func TestMQTTReachability(t *testing.T) {
 
 	// carol (no channel in common) follows alice; she may not read
 	// alice's inbox nor every user's updates.
-	carol, err := f.dial5(t, "carol", "", f.token(t, "carol", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	carol := f.mustDial5(t, "carol")
 	updates := "chat/" + f.IS + "/users/" + aliceSID + "/updates"
 	if r := carol.subscribe(t, updates, "chat/"+f.IS+"/users/"+aliceSID+"/events", "chat/"+f.IS+"/users/+/updates",
 		"chat/"+f.IS+"/users/me/rpc"); !bytes.Equal(r, []byte{0, 0x87, 0x87, 0}) {
@@ -295,14 +292,8 @@ func TestMQTTEventPayloads(t *testing.T) {
 	f := mqttSetup(t)
 	api := f.ts.Twilio.ChatV2
 	schemas := loadEventSchemas(t)
-	alice, err := f.dial5(t, "alice", "", f.token(t, "alice", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob, err := f.dial5(t, "bob", "", f.token(t, "bob", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice := f.mustDial5(t, "alice")
+	bob := f.mustDial5(t, "bob")
 	aliceSID := alice.connack.Properties.User.Get("parley-user-sid")
 	inbox := "chat/" + f.IS + "/users/" + aliceSID + "/events"
 	alice.subscribe(t, "chat/"+f.IS+"/users/me/events", f.topic("messages"), f.topic("events"))
@@ -454,10 +445,7 @@ func TestMQTTEventPayloads(t *testing.T) {
 func TestMQTTStalledSubscriberDisconnected(t *testing.T) {
 	const stallTimeout = 300 * time.Millisecond
 	f := mqttSetup(t, func(c *serveConfig) { c.MQTTStallTimeout = stallTimeout })
-	healthy, err := f.dial5(t, "bob", "", f.token(t, "bob", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	healthy := f.mustDial5(t, "bob")
 	healthy.subscribe(t, f.topic("messages"))
 
 	// The stalled client: CONNECT, SUBSCRIBE, then never reads again, with

@@ -82,6 +82,17 @@ type mqttV5 struct {
 
 // dial5 connects with paho.golang; the error is the refusal, with the
 // CONNACK when one came.
+// mustDial5 connects identity over MQTT 5 with a fresh one-hour token, the
+// identity as client ID and no username, failing the test if it cannot.
+func (f *mqttFixture) mustDial5(t *testing.T, identity string) *mqttV5 {
+	t.Helper()
+	c, err := f.dial5(t, identity, "", f.token(t, identity, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func (f *mqttFixture) dial5(t *testing.T, clientID, username, password string) (*mqttV5, error) {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", f.ts.MQTTAddr, 2*time.Second)
@@ -225,10 +236,7 @@ func TestMQTTConnect(t *testing.T) {
 
 func TestMQTTSendAndDeliver(t *testing.T) {
 	f := mqttSetup(t)
-	alice, err := f.dial5(t, "alice", "", f.token(t, "alice", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice := f.mustDial5(t, "alice")
 	bob, err := f.dial5(t, "bob", "bob", f.token(t, "bob", time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -296,10 +304,7 @@ func TestMQTTSendAndDeliver(t *testing.T) {
 	if r == nil || r.ReasonCode != 0x99 {
 		t.Errorf("bad JSON: %+v", r)
 	}
-	carol, err := f.dial5(t, "carol", "", f.token(t, "carol", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	carol := f.mustDial5(t, "carol")
 	r, _ = carol.c.Publish(ctx, &paho.Publish{Topic: f.topic("messages"), QoS: 1, Payload: []byte("intruder")})
 	if r == nil || r.ReasonCode != 0x87 || r.Properties.ReasonString == "" {
 		t.Errorf("non-member send: %+v", r)
@@ -313,14 +318,8 @@ func TestMQTTSubscribeACL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	carol, err := f.dial5(t, "carol", "", f.token(t, "carol", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := f.dial5(t, "alice", "", f.token(t, "alice", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	carol := f.mustDial5(t, "carol")
+	alice := f.mustDial5(t, "alice")
 	aliceSID := alice.connack.Properties.User.Get("parley-user-sid")
 	carolSID := carol.connack.Properties.User.Get("parley-user-sid")
 	for _, c := range []struct {
@@ -450,14 +449,8 @@ func TestMQTTTyping(t *testing.T) {
 	if _, err := f.ts.Twilio.ChatV2.UpdateService(f.IS, new(chat.UpdateServiceParams).SetTypingIndicatorTimeout(1)); err != nil {
 		t.Fatal(err)
 	}
-	alice, err := f.dial5(t, "alice", "", f.token(t, "alice", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob, err := f.dial5(t, "bob", "", f.token(t, "bob", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice := f.mustDial5(t, "alice")
+	bob := f.mustDial5(t, "bob")
 	bob.subscribe(t, f.topic("events"))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -610,10 +603,7 @@ func TestMQTTMalformedSubscribe(t *testing.T) {
 
 func TestMQTTRPC(t *testing.T) {
 	f := mqttSetup(t)
-	alice, err := f.dial5(t, "alice", "", f.token(t, "alice", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice := f.mustDial5(t, "alice")
 	us := alice.connack.Properties.User.Get("parley-user-sid")
 	replies := "chat/" + f.IS + "/users/" + us + "/rpc"
 	alice.subscribe(t, "chat/"+f.IS+"/users/me/rpc")
@@ -647,10 +637,7 @@ func TestMQTTRPC(t *testing.T) {
 		t.Errorf("foreign response topic: %+v", r)
 	}
 	// Typing over RPC also ends by itself (the hook's timer).
-	bob, err := f.dial5(t, "bob", "", f.token(t, "bob", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	bob := f.mustDial5(t, "bob")
 	bob.subscribe(t, f.topic("events"))
 	if _, err := alice.c.Publish(ctx, &paho.Publish{Topic: "chat/" + f.IS + "/rpc/typing", QoS: 1,
 		Payload: []byte(`{"channel":"room"}`), Properties: &paho.PublishProperties{ResponseTopic: replies}}); err != nil {
@@ -731,18 +718,9 @@ func TestMQTTTokenRefresh(t *testing.T) {
 func TestMQTTMembershipEvents(t *testing.T) {
 	f := mqttSetup(t)
 	api := f.ts.Twilio.ChatV2
-	alice, err := f.dial5(t, "alice", "", f.token(t, "alice", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob, err := f.dial5(t, "bob", "", f.token(t, "bob", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	carol, err := f.dial5(t, "carol", "", f.token(t, "carol", time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice := f.mustDial5(t, "alice")
+	bob := f.mustDial5(t, "bob")
+	carol := f.mustDial5(t, "carol")
 	alice.subscribe(t, f.topic("messages"))
 	bob.subscribe(t, f.topic("messages"), "chat/"+f.IS+"/users/me/events")
 	carol.subscribe(t, "chat/"+f.IS+"/users/me/events")
