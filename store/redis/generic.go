@@ -154,22 +154,34 @@ func update[T any](s *Store, ctx context.Context, h, f string, m casMode, read f
 		if err != nil {
 			return nil, "", err
 		}
-		switch st {
-		case "ok":
-			extra := ""
-			if len(l) > 1 {
-				extra = str(l[1])
-			}
-			return cur, extra, nil
-		case "notfound":
-			return nil, "", notFound()
-		case "retry":
-			continue
-		default:
-			return nil, "", errUnexpected(st)
+		extra, retry, err := casOutcome(st, l)
+		if err != nil {
+			return nil, "", err
 		}
+		if retry {
+			continue
+		}
+		return cur, extra, nil
 	}
 	return nil, "", errContended()
+}
+
+// casOutcome reads the answer of a compare-and-set script: "ok" with an
+// optional second element (returned as extra), "retry" when the record
+// changed since it was read, or "notfound".
+func casOutcome(st string, l []any) (extra string, retry bool, err error) {
+	switch st {
+	case "ok":
+		if len(l) > 1 {
+			extra = str(l[1])
+		}
+		return extra, false, nil
+	case "retry":
+		return "", true, nil
+	case "notfound":
+		return "", false, notFound()
+	}
+	return "", false, errUnexpected(st)
 }
 
 func errContended() error {

@@ -195,19 +195,17 @@ func (s *Store) UpdateMember(ctx context.Context, serviceSID, channelSID, sid st
 		if err != nil {
 			return nil, err
 		}
-		switch st {
-		case "ok":
-			if cur.Seq, err = strconv.ParseInt(str(l[1]), 10, 64); err != nil {
-				return nil, errUnexpected("seq " + str(l[1]))
-			}
-			return cur, nil
-		case "notfound":
-			return nil, notFound()
-		case "retry":
-			continue
-		default:
-			return nil, errUnexpected(st)
+		extra, retry, err := casOutcome(st, l)
+		if err != nil {
+			return nil, err
 		}
+		if retry {
+			continue
+		}
+		if cur.Seq, err = strconv.ParseInt(extra, 10, 64); err != nil {
+			return nil, errUnexpected("seq " + extra)
+		}
+		return cur, nil
 	}
 	return nil, errContended()
 }
