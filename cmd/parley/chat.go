@@ -98,6 +98,23 @@ type chatUI struct {
 	current  string            // current channel SID
 	historyN int
 	wasDown  bool // the connection dropped: say when it is back
+	// shown is the highest message index printed per channel SID, so a
+	// message shown by history is not printed again when the SDK's
+	// catch-up delivers it as an event.
+	shown map[string]int64
+}
+
+// fresh reports whether message index of channel has not been printed yet,
+// and records it as printed.
+func (u *chatUI) fresh(channel string, index int64) bool {
+	if last, ok := u.shown[channel]; ok && index <= last {
+		return false
+	}
+	if u.shown == nil {
+		u.shown = make(map[string]int64)
+	}
+	u.shown[channel] = index
+	return true
 }
 
 func (u *chatUI) printf(format string, args ...any) {
@@ -286,6 +303,7 @@ func (u *chatUI) history(ctx context.Context, n int) {
 	u.printf("* last %d messages of #%s:", len(ms), u.name(u.current))
 	for _, m := range ms {
 		u.printf("  [%d] %s: %s", m.Index, m.From, m.Body)
+		u.fresh(u.current, m.Index)
 	}
 }
 
@@ -297,7 +315,7 @@ func (u *chatUI) event(ev sdk.Event) {
 	where := "#" + u.name(ev.ChannelSID)
 	switch ev.Type {
 	case sdk.MessageAdded:
-		if ev.Message != nil {
+		if ev.Message != nil && u.fresh(ev.ChannelSID, ev.Message.Index) {
 			u.printf("%s [%d] %s: %s", where, ev.Message.Index, ev.Message.From, ev.Message.Body)
 		}
 	case sdk.MessageUpdated:
