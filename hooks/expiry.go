@@ -73,7 +73,7 @@ func (h *Hook) expire(c *conn, exp time.Time) {
 func (h *Hook) refresh(c *conn, tok string) (time.Time, error) {
 	ctx, cancel := h.coreCtx()
 	defer cancel()
-	claims, err := h.verifier.Verify(ctx, tok)
+	claims, err := h.cfg.Core.VerifyToken(ctx, tok)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/parleychat/parley/broker"
 	"github.com/parleychat/parley/core"
 	"github.com/parleychat/parley/model"
-	"github.com/parleychat/parley/token"
 )
 
 // Defaults of Config's zero fields; docs/operations.md explains each.
@@ -86,10 +85,9 @@ type RPCHandler interface {
 // ever added beside it: mochi ORs the auth and ACL answers of all hooks).
 type Hook struct {
 	mqtt.HookBase
-	cfg      Config
-	log      *slog.Logger
-	verifier token.Verifier
-	sys      *mqtt.Client
+	cfg Config
+	log *slog.Logger
+	sys *mqtt.Client
 	// ctx is the hooks' lifetime: cancelled by Stop, it ends core calls
 	// still running when the broker closes.
 	ctx    context.Context
@@ -178,7 +176,7 @@ func New(cfg Config) (*Hook, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Hook{cfg: cfg, log: log, verifier: token.Verifier{Lookup: cfg.Core.KeySecret},
+	h := &Hook{cfg: cfg, log: log,
 		sys: cfg.Broker.NewSystemClient("parley-rpc"), ctx: ctx, cancel: cancel,
 		conns: map[*mqtt.Client]*conn{}, owners: map[string]owner{}, removed: map[string][]string{},
 		typing: map[typingKey]*time.Timer{}, presence: cfg.Presence}
@@ -262,12 +260,12 @@ func (h *Hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	}
 	ctx, cancel := h.coreCtx()
 	defer cancel()
-	claims, err := h.verifier.Verify(ctx, raw)
+	claims, err := h.cfg.Core.VerifyToken(ctx, raw)
 	if err != nil {
 		switch e := model.AsError(err); {
-		case e.Kind == model.KindUnauthenticated && e.Code == token.CodeExpired:
+		case e.Kind == model.KindUnauthenticated && e.Code == core.CodeTokenExpired:
 			return refuse(0xA0, e.Message)
-		case e.Kind == model.KindUnauthenticated && e.Code == token.CodeNotYetValid:
+		case e.Kind == model.KindUnauthenticated && e.Code == core.CodeTokenNotYetValid:
 			return refuse(0x87, e.Message)
 		case e.Kind == model.KindUnauthenticated:
 			return refuse(0x86, e.Message)
