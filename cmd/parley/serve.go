@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,8 @@ import (
 	"github.com/parleychat/parley/model"
 	"github.com/parleychat/parley/restapi"
 	"github.com/parleychat/parley/store/embedded"
+	"github.com/parleychat/parley/store/redis"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // serveConfig is everything `parley serve` can be told.
@@ -47,6 +50,11 @@ type serveConfig struct {
 	// MQTTStallTimeout disconnects a connection that has been dropping
 	// deliveries this long (0: the hooks' default; negative: never).
 	MQTTStallTimeout time.Duration
+	// Redis, when set, is the redis:// or rediss:// URL of the Redis that
+	// holds the state instead of the embedded store (docs/operations.md,
+	// "Redis"); RedisPrefix starts every key Parley writes there.
+	Redis       string
+	RedisPrefix string
 }
 
 // env returns the environment variable's value, or def when it is unset.
@@ -76,6 +84,8 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.MQTTWSOrigins, "mqtt-ws-origins", env("PARLEY_MQTT_WS_ORIGINS", ""), "comma-separated `origins` (https://app.example.com) allowed to open MQTT over WebSocket at /mqtt; empty allows the REST host itself and clients that send no Origin (env PARLEY_MQTT_WS_ORIGINS)")
 	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", envDuration("PARLEY_MQTT_CONNECT_TIMEOUT", broker.DefaultConnectTimeout), "close MQTT connections that send no CONNECT within this `duration` (env PARLEY_MQTT_CONNECT_TIMEOUT)")
 	fs.DurationVar(&c.MQTTStallTimeout, "mqtt-stall-timeout", envDuration("PARLEY_MQTT_STALL_TIMEOUT", hooks.DefaultStallTimeout), "disconnect (0x97) an MQTT connection that has not read its deliveries and has been losing them for this `duration`; negative never does (env PARLEY_MQTT_STALL_TIMEOUT)")
+	fs.StringVar(&c.Redis, "redis", env("PARLEY_REDIS", ""), "`URL` of a Redis that holds the state instead of the embedded store in --data-dir, e.g. redis://:password@10.0.0.5:6379/0 (rediss:// for TLS; go-redis URL options such as ?dial_timeout=2s apply); several nodes on one Redis serve one installation. Requires --secret-key, the same on every node (env PARLEY_REDIS)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("PARLEY_REDIS_PREFIX", redis.DefaultPrefix), "`prefix` of every key Parley writes in Redis, so that several installations can share one Redis (env PARLEY_REDIS_PREFIX)")
 	fs.DurationVar(&c.TokenWarning, "token-warning", envDuration("PARLEY_TOKEN_WARNING", hooks.DefaultTokenWarning), "send tokenAboutToExpire this `duration` before an MQTT connection's token expires (env PARLEY_TOKEN_WARNING)")
 }
 
@@ -95,7 +105,7 @@ func dataDirFlag(fs *flag.FlagSet, dir *string) {
 }
 
 func secretKeyFlag(fs *flag.FlagSet, key *string) {
-	fs.StringVar(key, "secret-key", env("PARLEY_SECRET_KEY", ""), "64 hex digits of the key that encrypts secrets at rest; empty reads or creates DATA-DIR/secret.key (env PARLEY_SECRET_KEY)")
+	fs.StringVar(key, "secret-key", env("PARLEY_SECRET_KEY", ""), "64 hex digits of the key that encrypts secrets at rest; empty reads or creates DATA-DIR/secret.key; required with --redis (env PARLEY_SECRET_KEY)")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -103,7 +113,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("parley serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: parley serve [flags]\n\nRuns Parley: the Twilio Chat v2 REST API on its embedded store.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: parley serve [flags]\n\nRuns Parley: the Twilio Chat v2 REST API and MQTT, on the embedded store\nin --data-dir, or on Redis with --redis (see docs/operations.md).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	serveFlags(fs, &c)
@@ -128,7 +138,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // server is a running Parley.
 type server struct {
 	core   *core.Core
-	store  *embedded.Store
+	store  model.Store
 	http   *http.Server
 	ln     net.Listener
 	log    *slog.Logger
@@ -150,8 +160,15 @@ func startServer(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (
 	}
 	events := broker.NewEvents(b)
 	presence := hooks.NewPresence()
-	st, cr, err := openCoreEvents(c.DataDir, c.SecretKey, log, events, presence)
+	var st model.Store
+	var cr *core.Core
+	if c.Redis != "" {
+		st, cr, err = openRedisCore(ctx, c, log, events, presence)
+	} else {
+		st, cr, err = openCoreEvents(c.DataDir, c.SecretKey, log, events, presence)
+	}
 	if err != nil {
+		b.Close()
 		events.Close()
 		return nil, err
 	}
@@ -202,7 +219,7 @@ func startServer(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (
 		http: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}}
 	go func() { s.done <- s.http.Serve(ln) }()
 	log.Info("parley listening", "rest", "http://"+ln.Addr().String(), "mqtt", b.TCPAddr(), "mqtt_tls", b.TLSAddr(),
-		"mqtt_ws", "ws://"+ln.Addr().String()+broker.WebSocketPath, "data_dir", c.DataDir, "account_sid", acct.SID)
+		"mqtt_ws", "ws://"+ln.Addr().String()+broker.WebSocketPath, "store", storeName(c), "account_sid", acct.SID)
 	return s, nil
 }
 
@@ -277,6 +294,98 @@ func openCoreEvents(dataDir, secretKey string, log *slog.Logger, events model.Ev
 	st, err := embedded.Open(filepath.Join(dataDir, "parley.db"), embedded.Options{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store in %s: %w", dataDir, err)
+	}
+	cfg := core.Config{Store: st, SecretKey: key, Logger: log, Events: events}
+	if presence != nil {
+		cfg.Presence = presence
+	}
+	cr, err := core.New(cfg)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, cr, nil
+}
+
+// storeName describes the store c selects, for the log.
+func storeName(c serveConfig) string {
+	if c.Redis == "" {
+		return "embedded " + c.DataDir
+	}
+	if u, err := url.Parse(c.Redis); err == nil {
+		return "redis " + u.Redacted()
+	}
+	return "redis"
+}
+
+// Time bounds of Parley's Redis client when the URL sets none: a call made
+// while Redis is down or unreachable fails (REST answers 503) within a few
+// seconds rather than hanging on go-redis's longer defaults and retries.
+const (
+	redisDialTimeout   = time.Second
+	redisDialRetries   = 2
+	redisIOTimeout     = 2 * time.Second
+	redisMaxRetries    = 2
+	redisOpenTimeout   = 10 * time.Second
+	redisMaxRetryPause = 256 * time.Millisecond
+)
+
+// redisOptions turns a redis:// or rediss:// URL (go-redis's ParseURL) into
+// the store's options, with Parley's time bounds where the URL sets none.
+func redisOptions(rawURL, prefix string) (redis.Options, error) {
+	o, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		return redis.Options{}, fmt.Errorf("bad --redis URL: %w", err)
+	}
+	if o.Network != "tcp" {
+		return redis.Options{}, errors.New("bad --redis URL: want redis:// or rediss://")
+	}
+	u := goredis.UniversalOptions{Addrs: []string{o.Addr}, ClientName: o.ClientName, DB: o.DB, Protocol: o.Protocol,
+		Username: o.Username, Password: o.Password, MaxRetries: o.MaxRetries, MinRetryBackoff: o.MinRetryBackoff,
+		MaxRetryBackoff: o.MaxRetryBackoff, DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout,
+		WriteTimeout: o.WriteTimeout, PoolFIFO: o.PoolFIFO, PoolSize: o.PoolSize, PoolTimeout: o.PoolTimeout,
+		MinIdleConns: o.MinIdleConns, MaxIdleConns: o.MaxIdleConns, MaxActiveConns: o.MaxActiveConns,
+		ConnMaxIdleTime: o.ConnMaxIdleTime, ConnMaxLifetime: o.ConnMaxLifetime, TLSConfig: o.TLSConfig,
+		DialerRetries: redisDialRetries}
+	if u.DialTimeout == 0 {
+		u.DialTimeout = redisDialTimeout
+	}
+	if u.ReadTimeout == 0 {
+		u.ReadTimeout = redisIOTimeout
+	}
+	if u.WriteTimeout == 0 {
+		u.WriteTimeout = redisIOTimeout
+	}
+	if u.MaxRetries == 0 {
+		u.MaxRetries = redisMaxRetries
+	}
+	if u.MaxRetryBackoff == 0 {
+		u.MaxRetryBackoff = redisMaxRetryPause
+	}
+	return redis.Options{Client: u, Prefix: prefix}, nil
+}
+
+// openRedisCore opens the Redis store c.Redis names and a Core on it that
+// emits to events and asks presence who is online. The secret key must be
+// given (c.SecretKey): every node on the Redis needs the same one, so none
+// may generate its own.
+func openRedisCore(ctx context.Context, c serveConfig, log *slog.Logger, events model.EventSink, presence core.Presence) (*redis.Store, *core.Core, error) {
+	if c.SecretKey == "" {
+		return nil, nil, errors.New("--redis needs --secret-key (env PARLEY_SECRET_KEY): 64 hex digits, the same on every node sharing the Redis")
+	}
+	key, err := loadSecretKey("", c.SecretKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts, err := redisOptions(c.Redis, c.RedisPrefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	octx, cancel := context.WithTimeout(ctx, redisOpenTimeout)
+	defer cancel()
+	st, err := redis.Open(octx, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open Redis store: %w", err)
 	}
 	cfg := core.Config{Store: st, SecretKey: key, Logger: log, Events: events}
 	if presence != nil {
