@@ -141,7 +141,9 @@ func restStatus(t *testing.T, baseURL, path string) (int, int, time.Duration) {
 func TestRedisRESTFlow(t *testing.T) {
 	r := startRedisServer(t)
 	ts := startTestServer(t, onRedis(r, freshRedisPrefix()))
-	if _, ok := ts.srv.store.(interface{ Client() goredis.UniversalClient }); !ok {
+	if _, ok := ts.srv.store.(interface {
+		Client() goredis.UniversalClient
+	}); !ok {
 		t.Fatalf("store is %T, want the Redis store", ts.srv.store)
 	}
 	api := ts.Twilio.ChatV2
