@@ -318,20 +318,12 @@ func storeName(c serveConfig) string {
 	return "redis"
 }
 
-// Time bounds of Parley's Redis client when the URL sets none: a call made
-// while Redis is down or unreachable fails (REST answers 503) within a few
-// seconds rather than hanging on go-redis's longer defaults and retries.
-const (
-	redisDialTimeout   = time.Second
-	redisDialRetries   = 2
-	redisIOTimeout     = 2 * time.Second
-	redisMaxRetries    = 2
-	redisOpenTimeout   = 10 * time.Second
-	redisMaxRetryPause = 256 * time.Millisecond
-)
+// redisOpenTimeout bounds the first connection to Redis at start-up.
+const redisOpenTimeout = 10 * time.Second
 
 // redisOptions turns a redis:// or rediss:// URL (go-redis's ParseURL) into
-// the store's options, with Parley's time bounds where the URL sets none.
+// the store's options; store/redis fills in its time bounds where the URL
+// sets none.
 func redisOptions(rawURL, prefix string) (redis.Options, error) {
 	o, err := goredis.ParseURL(rawURL)
 	if err != nil {
@@ -346,21 +338,6 @@ func redisOptions(rawURL, prefix string) (redis.Options, error) {
 		WriteTimeout: o.WriteTimeout, PoolFIFO: o.PoolFIFO, PoolSize: o.PoolSize, PoolTimeout: o.PoolTimeout,
 		MinIdleConns: o.MinIdleConns, MaxIdleConns: o.MaxIdleConns, MaxActiveConns: o.MaxActiveConns,
 		ConnMaxIdleTime: o.ConnMaxIdleTime, ConnMaxLifetime: o.ConnMaxLifetime, TLSConfig: o.TLSConfig,
-		DialerRetries: redisDialRetries}
-	if u.DialTimeout == 0 {
-		u.DialTimeout = redisDialTimeout
-	}
-	if u.ReadTimeout == 0 {
-		u.ReadTimeout = redisIOTimeout
-	}
-	if u.WriteTimeout == 0 {
-		u.WriteTimeout = redisIOTimeout
-	}
-	if u.MaxRetries == 0 {
-		u.MaxRetries = redisMaxRetries
-	}
-	if u.MaxRetryBackoff == 0 {
-		u.MaxRetryBackoff = redisMaxRetryPause
 	}
 	return redis.Options{Client: u, Prefix: prefix}, nil
 }

@@ -43,16 +43,20 @@ type Options struct {
 	MaxAttempts int
 }
 
-// Defaults of Options and of the go-redis options Parley sets.
+// Defaults of Options and of the go-redis options Parley sets where the
+// caller sets none. The client's bounds are tight on purpose: a call made
+// while Redis is down or unreachable fails (REST answers 503) within a few
+// seconds rather than hanging on go-redis's longer defaults and retries.
 const (
 	DefaultPrefix          = "parley:"
 	DefaultOpTTL           = time.Minute
 	DefaultMaxAttempts     = 100
-	DefaultMaxRetries      = 3
+	DefaultMaxRetries      = 2
 	DefaultMinRetryBackoff = 8 * time.Millisecond
-	DefaultMaxRetryBackoff = 512 * time.Millisecond
-	DefaultDialTimeout     = 5 * time.Second
-	DefaultReadTimeout     = 3 * time.Second
+	DefaultMaxRetryBackoff = 256 * time.Millisecond
+	DefaultDialTimeout     = time.Second
+	DefaultDialerRetries   = 2
+	DefaultReadTimeout     = 2 * time.Second
 )
 
 // Store is the Redis store. It is safe for concurrent use.
@@ -80,6 +84,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if co.DialTimeout == 0 {
 		co.DialTimeout = DefaultDialTimeout
+	}
+	if co.DialerRetries == 0 {
+		co.DialerRetries = DefaultDialerRetries
 	}
 	if co.ReadTimeout == 0 {
 		co.ReadTimeout = DefaultReadTimeout
